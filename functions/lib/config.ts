@@ -1,0 +1,250 @@
+/**
+ * Typed configuration read from environment variables.
+ *
+ * Every value defaults to the local stack (see `stack/`), so tests and the local runner need no
+ * setup; the CDK construct sets every variable explicitly in AWS. A bad value fails fast with a
+ * {@link ConfigError} that names the variable, because a Lambda that starts with a half-valid
+ * configuration fails later, per record, with a message nobody can trace back to the cause.
+ */
+import { ConfigError } from "./core/errors";
+
+/** Local stack ports; `stack/` reads the same variables so both sides agree. */
+export const LOCAL_PORTS = {
+  kafka: 9092,
+  dynamodb: 8000,
+  s3: 9000,
+} as const;
+
+export const KAFKA_AUTH_MODES = ["none", "scram-sha-256", "scram-sha-512", "iam"] as const;
+export type KafkaAuthMode = (typeof KAFKA_AUTH_MODES)[number];
+
+export const FAILURE_KEY_NAMES = ["partition", "topic-partition"] as const;
+export type FailureKeyName = (typeof FAILURE_KEY_NAMES)[number];
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly ssl: boolean;
+  readonly auth: KafkaAuthMode;
+  /** Secrets Manager secret (SCRAM) or unused; credentials are never read from plain variables. */
+  readonly saslSecretArn: string | undefined;
+  /** Username/password for SCRAM against the local stack or a test cluster only. */
+  readonly saslUsername: string | undefined;
+  readonly saslPassword: string | undefined;
+  readonly requestTimeoutMs: number;
+}
+
+export interface AwsConfig {
+  readonly region: string;
+  /** Override for S3-compatible servers (S3Proxy, MinIO); undefined means AWS. */
+  readonly s3Endpoint: string | undefined;
+  readonly dynamodbEndpoint: string | undefined;
+}
+
+export interface ArchiveConfig {
+  readonly bucket: string;
+  readonly prefix: string;
+}
+
+export interface TablesConfig {
+  readonly deadLetters: string;
+  readonly attempts: string;
+}
+
+export interface ProcessingConfig {
+  /** Key of the partial batch response item identifier; AWS's pages disagree, see README. */
+  readonly failureKeyName: FailureKeyName;
+  /** Stop a partition at its first record that must be retried (default), or continue past it. */
+  readonly ordered: boolean;
+  /** Throw when every record must be retried, so the mapping's retry count and bisect apply. */
+  readonly throwOnFullBatchFailure: boolean;
+  /** Longest error message kept in dead-letter headers and envelopes. */
+  readonly maxErrorMessageLength: number;
+  /** Largest transformed value the target topic accepts; larger records are dead-lettered. */
+  readonly maxOutputRecordBytes: number;
+  /** Time kept back from the invocation deadline for reporting, in milliseconds. */
+  readonly deadlineSafetyMs: number;
+  /** Per-source-topic overrides of target and DLQ topic names, as JSON. */
+  readonly topicOverrides: Readonly<Record<string, TopicOverride>>;
+}
+
+export interface TopicOverride {
+  readonly target?: string;
+  readonly dlq?: string;
+}
+
+export interface Config {
+  readonly kafka: KafkaConfig;
+  readonly aws: AwsConfig;
+  readonly archive: ArchiveConfig;
+  readonly tables: TablesConfig;
+  readonly processing: ProcessingConfig;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads the whole configuration once; call it at container start, not per invocation.
+ *
+ * @example
+ * const config = loadConfig(process.env);
+ * config.kafka.brokers; // ["127.0.0.1:9092"] on the local stack
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const read = new EnvReader(env);
+  const kafkaPort = read.port("KAFKA_PORT", LOCAL_PORTS.kafka);
+  const s3Port = read.port("S3_PORT", LOCAL_PORTS.s3);
+  const dynamodbPort = read.port("DYNAMODB_PORT", LOCAL_PORTS.dynamodb);
+  const onAws = env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
+
+  return {
+    kafka: {
+      brokers: read.brokers("KAFKA_BROKERS", [`127.0.0.1:${kafkaPort}`]),
+      clientId: read.string("KAFKA_CLIENT_ID", "kafka-lambda-pipeline"),
+      ssl: read.boolean("KAFKA_SSL", false),
+      auth: read.oneOf("KAFKA_AUTH", KAFKA_AUTH_MODES, "none"),
+      saslSecretArn: read.optional("KAFKA_SASL_SECRET_ARN"),
+      saslUsername: read.optional("KAFKA_SASL_USERNAME"),
+      saslPassword: read.optional("KAFKA_SASL_PASSWORD"),
+      requestTimeoutMs: read.integer("KAFKA_REQUEST_TIMEOUT_MS", 10_000, { min: 100 }),
+    },
+    aws: {
+      region: read.string("AWS_REGION", "us-east-1"),
+      // In Lambda no endpoint default applies: an unset variable means the real AWS endpoint.
+      s3Endpoint: read.url("S3_ENDPOINT", onAws ? undefined : `http://127.0.0.1:${s3Port}`),
+      dynamodbEndpoint: read.url("DYNAMODB_ENDPOINT", onAws ? undefined : `http://127.0.0.1:${dynamodbPort}`),
+    },
+    archive: {
+      bucket: read.string("ARCHIVE_BUCKET", "dead-letters-local"),
+      prefix: read.string("ARCHIVE_PREFIX", "dead-letters").replace(/\/+$/, ""),
+    },
+    tables: {
+      deadLetters: read.string("DEAD_LETTER_TABLE", "dead-letters"),
+      attempts: read.string("ATTEMPTS_TABLE", "record-attempts"),
+    },
+    processing: {
+      failureKeyName: read.oneOf("FAILURE_KEY_NAME", FAILURE_KEY_NAMES, "partition"),
+      ordered: read.boolean("ORDERED", true),
+      throwOnFullBatchFailure: read.boolean("THROW_ON_FULL_BATCH_FAILURE", true),
+      maxErrorMessageLength: read.integer("MAX_ERROR_MESSAGE_LENGTH", 1024, { min: 16 }),
+      maxOutputRecordBytes: read.integer("MAX_OUTPUT_RECORD_BYTES", 1_000_000, { min: 1 }),
+      deadlineSafetyMs: read.integer("DEADLINE_SAFETY_MS", 2_000, { min: 0 }),
+      topicOverrides: read.topicOverrides("TOPIC_OVERRIDES"),
+    },
+  };
+}
+
+/** Parses one variable at a time so every error names the variable and what was expected. */
+class EnvReader {
+  constructor(private readonly env: Env) {}
+
+  optional(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.optional(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, bounds: { min?: number; max?: number } = {}): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+    const value = Number(raw);
+    if (bounds.min !== undefined && value < bounds.min) {
+      throw new ConfigError(name, `must be at least ${bounds.min}, got ${value}`);
+    }
+    if (bounds.max !== undefined && value > bounds.max) {
+      throw new ConfigError(name, `must be at most ${bounds.max}, got ${value}`);
+    }
+    return value;
+  }
+
+  port(name: string, fallback: number): number {
+    return this.integer(name, fallback, { min: 1, max: 65_535 });
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.optional(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (["true", "1", "yes"].includes(raw)) return true;
+    if (["false", "0", "no"].includes(raw)) return false;
+    throw new ConfigError(name, `must be true or false, got "${raw}"`);
+  }
+
+  oneOf<const T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got "${raw}"`);
+    }
+    return raw as T;
+  }
+
+  url(name: string, fallback: string | undefined): string | undefined {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, `must be a URL such as http://127.0.0.1:9000, got "${raw}"`);
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+    }
+    return raw;
+  }
+
+  brokers(name: string, fallback: string[]): string[] {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const brokers = raw
+      .split(",")
+      .map((b) => b.trim())
+      .filter((b) => b !== "");
+    for (const broker of brokers) {
+      if (!/^[^\s:]+:\d{1,5}$/.test(broker)) {
+        throw new ConfigError(name, `must be comma-separated host:port pairs, got "${broker}"`);
+      }
+    }
+    if (brokers.length === 0) throw new ConfigError(name, "must name at least one broker");
+    return brokers;
+  }
+
+  topicOverrides(name: string): Record<string, TopicOverride> {
+    const raw = this.optional(name);
+    if (raw === undefined) return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new ConfigError(
+        name,
+        'must be JSON such as {"orders":{"target":"orders.out","dlq":"orders.dlq"}}',
+      );
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(name, "must be a JSON object keyed by source topic");
+    }
+    const overrides: Record<string, TopicOverride> = {};
+    for (const [topic, value] of Object.entries(parsed)) {
+      if (typeof value !== "object" || value === null) {
+        throw new ConfigError(name, `entry "${topic}" must be an object with "target" and/or "dlq"`);
+      }
+      const { target, dlq } = value as Record<string, unknown>;
+      if (
+        (target !== undefined && typeof target !== "string") ||
+        (dlq !== undefined && typeof dlq !== "string")
+      ) {
+        throw new ConfigError(name, `entry "${topic}": "target" and "dlq" must be topic names`);
+      }
+      overrides[topic] = {
+        ...(target === undefined ? {} : { target }),
+        ...(dlq === undefined ? {} : { dlq }),
+      };
+    }
+    return overrides;
+  }
+}
