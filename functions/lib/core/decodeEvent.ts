@@ -1,0 +1,157 @@
+import { DecodeError, MalformedEventError } from "./errors";
+import {
+  type DecodedBatch,
+  EVENT_SOURCES,
+  type EventSource,
+  type KafkaEventRecord,
+  type PartitionBatch,
+  type RecordHeader,
+  type SourceRecord,
+} from "./types";
+
+/** A decoded record, or the reason its bytes could not be decoded (it is then dead-lettered). */
+export interface DecodedRecord extends SourceRecord {
+  readonly decodeError: DecodeError | undefined;
+  /** The record as it was in the event, kept so a dead letter can carry exactly what was consumed. */
+  readonly raw: KafkaEventRecord;
+}
+
+export interface DecodedPartition extends PartitionBatch {
+  readonly records: readonly DecodedRecord[];
+}
+
+export interface DecodedKafkaBatch extends DecodedBatch {
+  readonly partitions: readonly DecodedPartition[];
+}
+
+const KNOWN_SOURCES: readonly string[] = Object.values(EVENT_SOURCES);
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Turns an MSK or self-managed Kafka invocation event into partitions of records in offset order.
+ *
+ * Records are grouped by their own `topic` and `partition` fields, never by splitting the event's
+ * `<topic>-<partition>` keys, because topic names may contain `-`. A record whose coordinates are
+ * missing cannot be reported or dead-lettered, so it fails the whole event with
+ * {@link MalformedEventError}; a record whose bytes are not valid base64 only fails itself.
+ *
+ * @example
+ * const batch = decodeKafkaEvent(event);
+ * for (const partition of batch.partitions) console.log(partition.id, partition.records.length);
+ */
+export function decodeKafkaEvent(event: unknown): DecodedKafkaBatch {
+  if (typeof event !== "object" || event === null) {
+    throw new MalformedEventError("the event is not an object");
+  }
+  const { eventSource, eventSourceArn, bootstrapServers, records } = event as Record<string, unknown>;
+  if (typeof eventSource !== "string" || !KNOWN_SOURCES.includes(eventSource)) {
+    throw new MalformedEventError(
+      `eventSource must be "${EVENT_SOURCES.msk}" or "${EVENT_SOURCES.selfManaged}", got ${JSON.stringify(eventSource)}`,
+    );
+  }
+  if (typeof records !== "object" || records === null || Array.isArray(records)) {
+    throw new MalformedEventError("records must be an object keyed by topic-partition");
+  }
+
+  const byPartition = new Map<string, DecodedRecord[]>();
+  let recordCount = 0;
+  for (const [groupKey, group] of Object.entries(records)) {
+    if (!Array.isArray(group)) throw new MalformedEventError(`records["${groupKey}"] is not an array`);
+    for (const raw of group) {
+      const record = decodeRecord(raw, groupKey);
+      const id = `${record.topic}-${record.partition}`;
+      let list = byPartition.get(id);
+      if (list === undefined) {
+        list = [];
+        byPartition.set(id, list);
+      }
+      list.push(record);
+      recordCount += 1;
+    }
+  }
+
+  const partitions: DecodedPartition[] = [];
+  for (const [id, list] of byPartition) {
+    list.sort((a, b) => a.offset - b.offset);
+    const first = list[0] as DecodedRecord;
+    partitions.push({ id, topic: first.topic, partition: first.partition, records: list });
+  }
+  return {
+    eventSource: eventSource as EventSource,
+    eventSourceArn: typeof eventSourceArn === "string" ? eventSourceArn : undefined,
+    bootstrapServers: typeof bootstrapServers === "string" ? bootstrapServers : undefined,
+    partitions,
+    recordCount,
+  };
+}
+
+function decodeRecord(input: unknown, groupKey: string): DecodedRecord {
+  if (typeof input !== "object" || input === null) {
+    throw new MalformedEventError(`a record under "${groupKey}" is not an object`);
+  }
+  const raw = input as KafkaEventRecord;
+  const { topic, partition, offset, timestamp, timestampType } = raw;
+  if (typeof topic !== "string" || topic === "") {
+    throw new MalformedEventError(`a record under "${groupKey}" has no topic`);
+  }
+  if (!isNonNegativeInteger(partition) || !isNonNegativeInteger(offset)) {
+    throw new MalformedEventError(`a record under "${groupKey}" has no valid partition and offset`);
+  }
+
+  let decodeError: DecodeError | undefined;
+  const fail = (message: string): null => {
+    decodeError ??= new DecodeError(message);
+    return null;
+  };
+  const key = decodeBase64(raw.key, "key", fail);
+  const value = decodeBase64(raw.value, "value", fail);
+  const headers = decodeHeaders(raw.headers, fail);
+
+  return {
+    topic,
+    partition,
+    offset,
+    timestamp: typeof timestamp === "number" && Number.isFinite(timestamp) ? timestamp : 0,
+    timestampType: typeof timestampType === "string" ? timestampType : "NO_TIMESTAMP_TYPE",
+    key,
+    value,
+    headers,
+    decodeError,
+    raw,
+  };
+}
+
+function isNonNegativeInteger(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+function decodeBase64(field: unknown, name: string, fail: (message: string) => null): Buffer | null {
+  if (field === undefined || field === null) return null;
+  if (typeof field !== "string") return fail(`${name} is not a base64 string`);
+  // Buffer.from silently skips bad characters; a record must never be altered on its way through.
+  if (field.length % 4 !== 0 || !BASE64.test(field)) return fail(`${name} is not valid base64`);
+  return Buffer.from(field, "base64");
+}
+
+function decodeHeaders(field: unknown, fail: (message: string) => null): RecordHeader[] {
+  if (field === undefined || field === null) return [];
+  if (!Array.isArray(field)) {
+    fail("headers is not an array");
+    return [];
+  }
+  const headers: RecordHeader[] = [];
+  for (const entry of field) {
+    if (typeof entry !== "object" || entry === null) {
+      fail("a header is not an object");
+      continue;
+    }
+    for (const [name, bytes] of Object.entries(entry)) {
+      if (!Array.isArray(bytes) || !bytes.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
+        fail(`header "${name}" is not an array of bytes`);
+        continue;
+      }
+      headers.push({ name, value: Buffer.from(bytes) });
+    }
+  }
+  return headers;
+}

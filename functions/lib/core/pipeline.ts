@@ -1,0 +1,181 @@
+import { isUtf8 } from "node:buffer";
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { DecodeError, type RecordError, SchemaViolationError, TransformError } from "./errors";
+import type { RecordHeader, SourceRecord } from "./types";
+
+/** What a transform sees besides the validated value: where the record came from. */
+export interface TransformContext {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly headers: readonly RecordHeader[];
+}
+
+/** What to do with a record whose value is null (a tombstone). */
+export const TOMBSTONE_POLICIES = {
+  /** Write the tombstone to the target topic with the original key: deletes propagate downstream. */
+  forward: "forward",
+  /** Treat it as a permanent failure (stage `decode`). */
+  deadLetter: "dead-letter",
+} as const;
+export type TombstonePolicy = (typeof TOMBSTONE_POLICIES)[keyof typeof TOMBSTONE_POLICIES];
+
+export interface PipelineDefinition<Schema extends StandardSchemaV1, Output> {
+  /** The topic whose records this pipeline handles. */
+  readonly sourceTopic: string;
+  /** Where transformed records go. */
+  readonly targetTopic: string;
+  /** Where dead letters go. @default `<sourceTopic>.dlq` */
+  readonly dlqTopic?: string;
+  /** Any Standard Schema (zod, valibot, arktype, ...); its output is what `transform` receives. */
+  readonly schema: Schema;
+  readonly transform: (
+    value: StandardSchemaV1.InferOutput<Schema>,
+    context: TransformContext,
+  ) => Output | Promise<Output>;
+  /** Bytes to the value handed to the schema. @default strict UTF-8, then JSON.parse */
+  readonly deserialize?: (bytes: Buffer) => unknown;
+  /** Transform output to bytes. @default JSON.stringify as UTF-8 */
+  readonly serialize?: (output: Output) => Buffer;
+  /** @default "forward" */
+  readonly tombstones?: TombstonePolicy;
+}
+
+/** The result of running one record through decode, validate and transform: no I/O involved. */
+export type PreparedRecord =
+  | { readonly ok: true; readonly value: Buffer | null }
+  | { readonly ok: false; readonly error: RecordError };
+
+/** A pipeline with its types erased, as the processor runs it. */
+export interface Pipeline {
+  readonly sourceTopic: string;
+  readonly targetTopic: string;
+  readonly dlqTopic: string;
+  /** Synchronous when the schema and the transform are, so a batch of thousands allocates no promises. */
+  prepare(record: SourceRecord): PreparedRecord | Promise<PreparedRecord>;
+}
+
+/**
+ * Declares how one source topic's records are decoded, validated, transformed and routed.
+ *
+ * @example
+ * const employees = definePipeline({
+ *   sourceTopic: "employees",
+ *   targetTopic: "employees.processed",
+ *   schema: z.object({ "Employee-Number": z.number().int(), age: z.number().int().positive() }),
+ *   transform: (e) => ({ ...e, "Employee-Number": `EMP-${e["Employee-Number"]}` }),
+ * });
+ */
+export function definePipeline<Schema extends StandardSchemaV1, Output>(
+  definition: PipelineDefinition<Schema, Output>,
+): Pipeline {
+  const deserialize = definition.deserialize ?? parseUtf8Json;
+  const serialize = definition.serialize ?? serializeJson;
+  const tombstones = definition.tombstones ?? TOMBSTONE_POLICIES.forward;
+  const validate = definition.schema["~standard"].validate;
+
+  const finish = (output: Output): PreparedRecord => ({ ok: true, value: serialize(output) });
+  const runTransform = (value: StandardSchemaV1.InferOutput<Schema>, record: SourceRecord) => {
+    let output: Output | Promise<Output>;
+    try {
+      output = definition.transform(value, contextOf(record));
+    } catch (error) {
+      return failed(new TransformError(error));
+    }
+    return isPromise(output)
+      ? output.then(finish, (error: unknown) => failed(new TransformError(error)))
+      : serializeOrFail(finish, output);
+  };
+  const afterValidation = (result: StandardSchemaV1.Result<unknown>, record: SourceRecord) =>
+    result.issues === undefined
+      ? runTransform(result.value as StandardSchemaV1.InferOutput<Schema>, record)
+      : failed(new SchemaViolationError(result.issues.map(toSchemaIssue)));
+
+  return {
+    sourceTopic: definition.sourceTopic,
+    targetTopic: definition.targetTopic,
+    dlqTopic: definition.dlqTopic ?? defaultDlqTopic(definition.sourceTopic),
+    prepare(record) {
+      if (record.value === null) {
+        return tombstones === TOMBSTONE_POLICIES.forward
+          ? { ok: true, value: null }
+          : failed(new DecodeError("value is null (tombstone) and this pipeline dead-letters tombstones"));
+      }
+      let decoded: unknown;
+      try {
+        decoded = deserialize(record.value);
+      } catch (error) {
+        return failed(
+          error instanceof DecodeError ? error : new DecodeError(safeMessage(error), { cause: error }),
+        );
+      }
+      const result = validate(decoded);
+      return isPromise(result)
+        ? result.then((r) => afterValidation(r, record))
+        : afterValidation(result, record);
+    },
+  };
+}
+
+export function defaultDlqTopic(sourceTopic: string): string {
+  return `${sourceTopic}.dlq`;
+}
+
+/** Strict: a value that is not valid UTF-8 is a decode failure, never a string with U+FFFD in it. */
+export function parseUtf8Json(bytes: Buffer): unknown {
+  if (!isUtf8(bytes)) throw new DecodeError("value is not valid UTF-8");
+  try {
+    return JSON.parse(bytes.toString("utf8"));
+  } catch (error) {
+    throw new DecodeError(`value is not valid JSON: ${safeMessage(error)}`);
+  }
+}
+
+function serializeJson(output: unknown): Buffer {
+  return Buffer.from(JSON.stringify(output), "utf8");
+}
+
+function serializeOrFail<Output>(finish: (output: Output) => PreparedRecord, output: Output): PreparedRecord {
+  try {
+    return finish(output);
+  } catch (error) {
+    return failed(new TransformError(error));
+  }
+}
+
+function failed(error: RecordError): PreparedRecord {
+  return { ok: false, error };
+}
+
+function contextOf(record: SourceRecord): TransformContext {
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: record.key,
+    headers: record.headers,
+  };
+}
+
+function toSchemaIssue(issue: StandardSchemaV1.Issue): { path: string; message: string } {
+  const path = (issue.path ?? [])
+    .map((segment) => String(typeof segment === "object" ? segment.key : segment))
+    .join(".");
+  return { path, message: issue.message };
+}
+
+/**
+ * Error text without quoted fragments: JSON.parse quotes the payload around the bad token, and
+ * payloads must not reach logs or dead-letter headers through an error message.
+ */
+function safeMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/"(?:[^"\\]|\\.)*"?/g, '"…"');
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}

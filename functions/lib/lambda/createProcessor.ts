@@ -1,0 +1,67 @@
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { KafkaMessageSink } from "../adapters/KafkaMessageSink";
+import { createKafka } from "../adapters/kafkaClient";
+import { S3DeadLetterArchive } from "../adapters/S3DeadLetterArchive";
+import type { Config } from "../config";
+import { KafkaBatchProcessor } from "../core/KafkaBatchProcessor";
+import type { Pipeline } from "../core/pipeline";
+import type { DeadLetterArchive, MessageSink, ProcessorLogger } from "../core/ports";
+
+export interface ProcessorParts {
+  readonly processor: KafkaBatchProcessor;
+  readonly sink: MessageSink & { disconnect(): Promise<void> };
+  readonly archive: DeadLetterArchive;
+  readonly s3: S3Client;
+}
+
+/**
+ * Wires the processor to real adapters from configuration. Called once per container, so the
+ * producer and the S3 client are reused by every invocation.
+ */
+export function createProcessor(
+  config: Config,
+  pipelines: readonly Pipeline[],
+  logger: ProcessorLogger,
+): ProcessorParts {
+  const s3 = new S3Client(s3ClientConfig(config));
+  const sink = new KafkaMessageSink({
+    kafka: () => createKafka(config.kafka, config.aws.region, logger),
+    requestTimeoutMs: config.kafka.requestTimeoutMs,
+  });
+  const archive = new S3DeadLetterArchive({ client: s3, bucket: config.archive.bucket });
+  const processor = new KafkaBatchProcessor({
+    pipelines,
+    sink,
+    archive,
+    logger,
+    archivePrefix: config.archive.prefix,
+    ordered: config.processing.ordered,
+    failureKeyName: config.processing.failureKeyName,
+    maxErrorMessageLength: config.processing.maxErrorMessageLength,
+    maxOutputRecordBytes: config.processing.maxOutputRecordBytes,
+    deadlineSafetyMs: config.processing.deadlineSafetyMs,
+    topicOverrides: config.processing.topicOverrides,
+  });
+  return { processor, sink, archive, s3 };
+}
+
+/**
+ * S3 client settings. With an endpoint override (S3Proxy, MinIO) the client uses path-style
+ * addressing and only sends checksums where required, which those servers need; without
+ * credentials in the environment it uses the local stack's fixed ones.
+ */
+export function s3ClientConfig(config: Config): S3ClientConfig {
+  const base: S3ClientConfig = { region: config.aws.region, maxAttempts: 2 };
+  const endpoint = config.aws.s3Endpoint;
+  if (endpoint === undefined) return base;
+  return {
+    ...base,
+    endpoint,
+    forcePathStyle: true,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    ...(process.env.AWS_ACCESS_KEY_ID === undefined
+      ? { credentials: { accessKeyId: "local", secretAccessKey: "localsecret" } }
+      : {}),
+  };
+}
