@@ -217,18 +217,35 @@ export class KafkaBatchProcessor {
       else failed.push({ record, failure: { stage: result.error.stage, error: result.error, attempts: 1 } });
     });
 
-    const outcomes: RecordOutcome[] = await this.deadLetter(partition, failed, route, run);
+    // Records before the partition's first failure cannot be overtaken by anything, so they are
+    // produced while the dead letters are written; the rest wait for the dead-letter outcome.
+    const firstFailure = this.ordered
+      ? (failed[0]?.record.offset ?? Number.POSITIVE_INFINITY)
+      : Number.POSITIVE_INFINITY;
+    const [deadLettered, early] = await Promise.all([
+      this.deadLetter(partition, failed, route, run),
+      this.produce(
+        route.targetTopic,
+        ready.filter((r) => r.record.offset < firstFailure),
+        run,
+      ),
+    ]);
+    const outcomes: RecordOutcome[] = [...deadLettered, ...early.outcomes];
     const cutoff = this.ordered ? lowestRetryOffset(outcomes) : Number.POSITIVE_INFINITY;
-    const toProduce = ready.filter((r) => r.record.offset < cutoff);
-    for (const blocked of ready.filter((r) => r.record.offset >= cutoff)) {
+    const waiting = ready.filter((r) => r.record.offset >= firstFailure);
+    for (const blocked of waiting.filter((r) => r.record.offset >= cutoff)) {
       outcomes.push(
         retryOutcome(blocked.record, `waits for offset ${cutoff} of its partition`, "PartitionBlocked"),
       );
     }
 
-    const produced = await this.produce(route.targetTopic, toProduce, run);
-    outcomes.push(...produced.outcomes);
-    outcomes.push(...(await this.deadLetter(partition, produced.rejected, route, run)));
+    const late = await this.produce(
+      route.targetTopic,
+      waiting.filter((r) => r.record.offset < cutoff),
+      run,
+    );
+    outcomes.push(...late.outcomes);
+    outcomes.push(...(await this.deadLetter(partition, [...early.rejected, ...late.rejected], route, run)));
 
     outcomes.sort((a, b) => a.record.offset - b.record.offset);
     const settled = this.ordered ? enforcePartitionOrder(outcomes) : outcomes;

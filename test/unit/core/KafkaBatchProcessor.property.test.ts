@@ -1,0 +1,175 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { TransientError } from "../../../functions/lib/core/errors";
+import { DEAD_LETTER_HEADERS, LINEAGE_HEADERS } from "../../../functions/lib/core/headers";
+import { KafkaBatchProcessor } from "../../../functions/lib/core/KafkaBatchProcessor";
+import type { KafkaEvent, KafkaEventRecord, OutgoingMessage } from "../../../functions/lib/core/types";
+import { pipelines } from "../../../functions/processor/pipelines";
+import { MemoryArchive, MemoryMessageSink } from "../../doubles/memorySinks";
+import { lambdaContext } from "../../fixtures";
+
+const RECORD_KINDS = ["valid", "invalid-json", "schema-invalid", "tombstone", "non-utf8"] as const;
+type RecordKind = (typeof RECORD_KINDS)[number];
+
+function encodedValue(kind: RecordKind, n: number): string | null {
+  switch (kind) {
+    case "valid":
+      return Buffer.from(
+        JSON.stringify({ "Employee-Number": n, name: `E${n}`, age: 20 + (n % 40) }),
+      ).toString("base64");
+    case "invalid-json":
+      return Buffer.from(`{"Employee-Number": ${n},`).toString("base64");
+    case "schema-invalid":
+      return Buffer.from(JSON.stringify({ "Employee-Number": n, name: `E${n}`, age: -n })).toString("base64");
+    case "tombstone":
+      return null;
+    case "non-utf8":
+      return Buffer.from([0xc3, 0x28, n % 256]).toString("base64");
+  }
+}
+
+const partitionArb = fc.record({
+  topic: fc.constantFrom("employees", "user-events", "orders-v2"),
+  partition: fc.integer({ min: 0, max: 5 }),
+  firstOffset: fc.integer({ min: 0, max: 1_000_000 }),
+  gaps: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 12 }),
+  kinds: fc.array(fc.constantFrom(...RECORD_KINDS), { minLength: 12, maxLength: 12 }),
+});
+
+const scenarioArb = fc.record({
+  partitions: fc.uniqueArray(partitionArb, {
+    minLength: 1,
+    maxLength: 4,
+    selector: (p) => `${p.topic}-${p.partition}`,
+  }),
+  ordered: fc.boolean(),
+  sinkFailures: fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+  archiveFailures: fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+});
+
+type Scenario = typeof scenarioArb extends fc.Arbitrary<infer S> ? S : never;
+
+function eventOf(scenario: Scenario): KafkaEvent {
+  const records: Record<string, KafkaEventRecord[]> = {};
+  for (const p of scenario.partitions) {
+    let offset = p.firstOffset;
+    records[`${p.topic}-${p.partition}`] = p.gaps.map((gap, i) => {
+      offset += gap;
+      return {
+        topic: p.topic,
+        partition: p.partition,
+        offset,
+        timestamp: 1_763_800_000_000 + offset,
+        timestampType: "CREATE_TIME",
+        key: Buffer.from(`k${offset}`).toString("base64"),
+        value: encodedValue(p.kinds[i] ?? "valid", offset),
+        headers: [],
+      };
+    });
+  }
+  return { eventSource: "aws:kafka", records };
+}
+
+const failEvery = (flags: readonly boolean[]) => (_: string, call: number) =>
+  flags[call % flags.length] ? new TransientError("flaky") : undefined;
+
+const coordinates = (m: OutgoingMessage, topicHeader: string, offsetHeader: string) =>
+  `${m.headers.find((h) => h.name === topicHeader)?.value}@${m.headers.find((h) => h.name === offsetHeader)?.value}`;
+
+describe("KafkaBatchProcessor invariants", () => {
+  it("gives every record exactly one outcome, durably backed, and a response Lambda can apply", async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, async (scenario) => {
+        let clock = 0;
+        const sink = new MemoryMessageSink(failEvery(scenario.sinkFailures));
+        const archive = new MemoryArchive(failEvery(scenario.archiveFailures));
+        const processor = new KafkaBatchProcessor({
+          pipelines,
+          sink,
+          archive,
+          ordered: scenario.ordered,
+          deadlineSafetyMs: 1_000,
+          now: () => clock,
+          sleep: async (ms) => {
+            clock += ms;
+          },
+          random: () => 0.5,
+        });
+        const event = eventOf(scenario);
+        const inEvent = Object.values(event.records).flat();
+
+        const { outcomes, response } = await processor.process(event, lambdaContext(3_000));
+
+        // Exactly one outcome per record.
+        const ids = outcomes.map((o) => `${o.record.topic}-${o.record.partition}@${o.record.offset}`);
+        expect(new Set(ids).size).toBe(inEvent.length);
+        expect(ids.sort()).toEqual(inEvent.map((r) => `${r.topic}-${r.partition}@${r.offset}`).sort());
+
+        // Acknowledged means durably written.
+        const targets = new Set(
+          [...sink.topics.entries()]
+            .filter(([topic]) => !topic.endsWith(".dlq"))
+            .flatMap(([, ms]) =>
+              ms.map((m) => coordinates(m, LINEAGE_HEADERS.sourceTopic, LINEAGE_HEADERS.sourceOffset)),
+            ),
+        );
+        const deadInTopic = new Set(
+          [...sink.topics.entries()]
+            .filter(([topic]) => topic.endsWith(".dlq"))
+            .flatMap(([, ms]) =>
+              ms.map((m) =>
+                coordinates(m, DEAD_LETTER_HEADERS.originalTopic, DEAD_LETTER_HEADERS.originalOffset),
+              ),
+            ),
+        );
+        const archived = new Set(archive.envelopes().map((e) => `${e.source.topic}@${e.source.offset}`));
+        for (const outcome of outcomes) {
+          const id = `${outcome.record.topic}@${outcome.record.offset}`;
+          if (outcome.kind === "produced") expect(targets.has(id)).toBe(true);
+          if (outcome.kind === "dead-lettered") {
+            expect(deadInTopic.has(id)).toBe(true);
+            expect(archived.has(id)).toBe(true);
+          }
+        }
+
+        // One entry per partition, at its lowest offset not done, naming a record of the event.
+        const reported = response.batchItemFailures.map((f) => f.itemIdentifier);
+        expect(new Set(reported.map((r) => r.partition)).size).toBe(reported.length);
+        for (const partition of scenario.partitions) {
+          const id = `${partition.topic}-${partition.partition}`;
+          const retries = outcomes.filter(
+            (o) => o.kind === "retry" && `${o.record.topic}-${o.record.partition}` === id,
+          );
+          const entry = reported.find((r) => r.partition === id);
+          if (retries.length === 0) {
+            expect(entry).toBeUndefined();
+            continue;
+          }
+          const lowest = Math.min(...retries.map((o) => o.record.offset));
+          expect(entry?.offset).toBe(lowest);
+          expect(event.records[id]?.some((r) => r.offset === lowest)).toBe(true);
+          if (scenario.ordered) {
+            const doneAfter = outcomes.filter(
+              (o) =>
+                `${o.record.topic}-${o.record.partition}` === id &&
+                o.record.offset > lowest &&
+                o.kind !== "retry",
+            );
+            expect(doneAfter).toEqual([]);
+            // Nothing at or after the resume point reached the target topic in this invocation.
+            const overtaking = [...targets].filter((t) => {
+              const [topic, offset] = t.split("@");
+              return (
+                topic === partition.topic &&
+                Number(offset) >= lowest &&
+                event.records[id]?.some((r) => r.offset === Number(offset))
+              );
+            });
+            expect(overtaking).toEqual([]);
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
