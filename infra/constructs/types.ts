@@ -1,0 +1,126 @@
+import type { Duration } from "aws-cdk-lib";
+import type * as ec2 from "aws-cdk-lib/aws-ec2";
+import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+
+/** Which Kafka the pipeline reads from; the two variants differ in auth, networking and IAM. */
+export type KafkaSource = MskSource | SelfManagedKafkaSource;
+
+/**
+ * Amazon MSK with IAM access control.
+ *
+ * The mapping reads with the function's role, and the function produces to the target and DLQ topics
+ * over SASL/OAUTHBEARER (IAM), so both need `kafka-cluster:*` actions scoped to exact topic and group
+ * ARNs, which the construct derives from the cluster ARN.
+ */
+export interface MskSource {
+  readonly type: "msk";
+  /** `arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>`. */
+  readonly clusterArn: string;
+  /**
+   * The cluster's IAM bootstrap brokers (port 9098), comma-separated, for the function's producer.
+   * Given explicitly because reading them from MSK at synth time would need AWS credentials.
+   */
+  readonly bootstrapBrokers: string;
+  /** The VPC of the cluster; the function runs in it to reach the brokers. */
+  readonly vpc: ec2.IVpc;
+  /** Private subnets for the function's network interfaces. */
+  readonly vpcSubnets: ec2.SubnetSelection;
+  /** Security groups that the brokers accept on port 9098. */
+  readonly securityGroups: readonly ec2.ISecurityGroup[];
+}
+
+export const SELF_MANAGED_AUTHENTICATIONS = ["sasl-scram-512", "sasl-scram-256", "mtls"] as const;
+export type SelfManagedAuthentication = (typeof SELF_MANAGED_AUTHENTICATIONS)[number];
+
+/** A Kafka cluster you run yourself (or another provider's), reached over TLS. */
+export interface SelfManagedKafkaSource {
+  readonly type: "self-managed";
+  /** `host:port` of at least one broker. */
+  readonly bootstrapServers: readonly string[];
+  /** SASL/SCRAM (username/password) or mutual TLS (client certificate). */
+  readonly authentication: SelfManagedAuthentication;
+  /**
+   * SCRAM: `{"username","password"}`; mTLS: `{"certificate","privateKey"}` (PEM). The mapping and the
+   * function both read it.
+   */
+  readonly secret: secretsmanager.ISecret;
+  /**
+   * Root CA of brokers whose certificates a private CA signed.
+   * @default - the brokers' certificates chain to a public CA
+   */
+  readonly rootCaSecret?: secretsmanager.ISecret;
+  /**
+   * The VPC to reach brokers that are not on the internet; the mapping and the function both use it.
+   * @default - brokers are reached over the internet
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Subnets for the mapping and the function; required with `vpc`.
+   * @default - none (no VPC)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Security groups for the mapping and the function; required with `vpc`.
+   * @default - none (no VPC)
+   */
+  readonly securityGroups?: readonly ec2.ISecurityGroup[];
+}
+
+/** One source topic, where its good records go, and where its dead letters go. */
+export interface TopicPipeline {
+  readonly source: string;
+  /** @default `<source>.processed` */
+  readonly target?: string;
+  /** @default `<source>.dlq` */
+  readonly dlq?: string;
+  /**
+   * Must be unique among all Kafka mappings of the account and cannot change after creation.
+   * @default `<consumerGroupIdPrefix>-<source>`
+   */
+  readonly consumerGroupId?: string;
+}
+
+/**
+ * Where the mapping sends a batch whose retries or record age ran out: the last safety net after the
+ * function's own DLQ topic and archive.
+ */
+export type OnFailureDestination =
+  /** The archive bucket; S3 is the only destination that keeps the whole invocation payload. */
+  | { readonly type: "s3" }
+  /**
+   * A topic on the source cluster. Keep it apart from the function's DLQ topics: it carries Lambda's
+   * own metadata format, not the pipeline's dead-letter envelope.
+   */
+  | { readonly type: "kafka"; readonly topic: string };
+
+/**
+ * How the mapping's pollers scale. Kafka mappings accept ReportBatchItemFailures, retries, bisect,
+ * record age and an on-failure destination only in provisioned mode, and the construct always uses
+ * them, so `on-demand` is refused with an explanation.
+ */
+export type PollerConfig =
+  | {
+      readonly mode: "provisioned";
+      /** @default 1 */
+      readonly minimumPollers?: number;
+      /** @default 3 */
+      readonly maximumPollers?: number;
+      /**
+       * Mappings with the same group share poller capacity.
+       * @default - dedicated pollers per mapping
+       */
+      readonly pollerGroupName?: string;
+    }
+  | { readonly mode: "on-demand" };
+
+/** Lifecycle of archived dead letters (objects under the archive prefix and on-failure batches). */
+export interface ArchiveLifecycle {
+  /** @default Duration.days(30) */
+  readonly transitionToInfrequentAccessAfter?: Duration;
+  /** @default Duration.days(90) */
+  readonly transitionToGlacierAfter?: Duration;
+  /** @default Duration.days(365) */
+  readonly expireAfter?: Duration;
+  /** Versioning keeps overwritten objects; this bounds how long. @default Duration.days(30) */
+  readonly noncurrentVersionExpireAfter?: Duration;
+}
