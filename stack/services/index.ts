@@ -1,0 +1,3 @@
+export { dynamoDbService } from "./dynamodb";
+export { KAFKA_LOG4J2_XML, kafkaServerProperties, kafkaService, randomClusterId } from "./kafka";
+export { s3ProxyProperties, s3Service } from "./s3";
