@@ -51,6 +51,18 @@ export interface TablesConfig {
   readonly attempts: string;
 }
 
+export interface StateConfig {
+  /** Record every dead letter in the DynamoDB index (a dead letter counts only once indexed). */
+  readonly deadLetterIndex: boolean;
+  /** Days a dead letter stays in the index; 0 keeps it forever. */
+  readonly deadLetterRetentionDays: number;
+  /** Transient failures of one record before it is dead-lettered as retries-exhausted; 0 disables. */
+  readonly maxTransientFailures: number;
+  /** Skip records already produced when Lambda redelivers them. */
+  readonly idempotency: boolean;
+  readonly idempotencyTtlSeconds: number;
+}
+
 export interface ProcessingConfig {
   /** Key of the partial batch response item identifier; AWS's pages disagree, see README. */
   readonly failureKeyName: FailureKeyName;
@@ -78,6 +90,7 @@ export interface Config {
   readonly aws: AwsConfig;
   readonly archive: ArchiveConfig;
   readonly tables: TablesConfig;
+  readonly state: StateConfig;
   readonly processing: ProcessingConfig;
 }
 
@@ -121,6 +134,13 @@ export function loadConfig(env: Env = process.env): Config {
     tables: {
       deadLetters: read.string("DEAD_LETTER_TABLE", "dead-letters"),
       attempts: read.string("ATTEMPTS_TABLE", "record-attempts"),
+    },
+    state: {
+      deadLetterIndex: read.boolean("DEAD_LETTER_INDEX", true),
+      deadLetterRetentionDays: read.integer("DEAD_LETTER_RETENTION_DAYS", 90, { min: 0 }),
+      maxTransientFailures: read.integer("MAX_TRANSIENT_FAILURES", 5, { min: 0 }),
+      idempotency: read.boolean("IDEMPOTENCY", false),
+      idempotencyTtlSeconds: read.integer("IDEMPOTENCY_TTL_SECONDS", 86_400, { min: 60 }),
     },
     processing: {
       failureKeyName: read.oneOf("FAILURE_KEY_NAME", FAILURE_KEY_NAMES, "partition"),

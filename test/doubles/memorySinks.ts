@@ -1,5 +1,5 @@
 import type { DeadLetterEnvelope } from "../../functions/lib/core/deadLetter";
-import type { DeadLetterArchive, MessageSink } from "../../functions/lib/core/ports";
+import type { DeadLetterArchive, DeliveryReceipt, MessageSink } from "../../functions/lib/core/ports";
 import type { OutgoingMessage } from "../../functions/lib/core/types";
 
 /** Decides, per call, whether a write fails and with what: undefined means it succeeds. */
@@ -12,13 +12,15 @@ export class MemoryMessageSink implements MessageSink {
 
   constructor(private readonly failure: FailureScript = () => undefined) {}
 
-  async send(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+  async send(topic: string, messages: readonly OutgoingMessage[]): Promise<DeliveryReceipt[]> {
     this.calls += 1;
     const error = this.failure(topic, this.calls);
     if (error !== undefined) throw error;
     const list = this.topics.get(topic) ?? [];
+    const first = list.length;
     list.push(...messages);
     this.topics.set(topic, list);
+    return messages.map((m, i) => ({ partition: m.preferredPartition ?? 0, offset: first + i }));
   }
 
   messages(topic: string): OutgoingMessage[] {

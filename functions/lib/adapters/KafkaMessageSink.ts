@@ -5,8 +5,9 @@ import {
   type Message,
   Partitioners,
   type Producer,
+  type RecordMetadata,
 } from "kafkajs";
-import type { MessageSink } from "../core/ports";
+import type { DeliveryReceipt, MessageSink } from "../core/ports";
 import type { OutgoingMessage } from "../core/types";
 import { isConnectionError, translateKafkaError } from "./kafkaErrors";
 
@@ -29,21 +30,25 @@ export class KafkaMessageSink implements MessageSink {
   private readonly requestTimeoutMs: number;
   private connecting: Promise<Producer> | undefined;
   private readonly preferred = new WeakMap<Message, number>();
+  /** The partition the partitioner chose for each message, to turn base offsets into receipts. */
+  private readonly chosen = new WeakMap<Message, number>();
 
   constructor(private readonly options: KafkaMessageSinkOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
   }
 
-  async send(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
+  async send(topic: string, messages: readonly OutgoingMessage[]): Promise<DeliveryReceipt[]> {
+    if (messages.length === 0) return [];
     try {
       const producer = await this.connect();
-      await producer.send({
+      const kafkaMessages = messages.map((m) => this.toKafkaMessage(m));
+      const metadata = await producer.send({
         topic,
         acks: -1,
         timeout: this.requestTimeoutMs,
-        messages: messages.map((m) => this.toKafkaMessage(m)),
+        messages: kafkaMessages,
       });
+      return this.receipts(kafkaMessages, metadata);
     } catch (error) {
       if (isConnectionError(error)) this.connecting = undefined;
       throw translateKafkaError(error, topic);
@@ -97,13 +102,28 @@ export class KafkaMessageSink implements MessageSink {
     return kafkaMessage;
   }
 
+  /** kafkajs keeps the given order within a partition, so the n-th message there has base + n. */
+  private receipts(messages: readonly Message[], metadata: readonly RecordMetadata[]): DeliveryReceipt[] {
+    const next = new Map<number, number>();
+    for (const m of metadata) if (m.baseOffset !== undefined) next.set(m.partition, Number(m.baseOffset));
+    return messages.map((message) => {
+      const partition = this.chosen.get(message) ?? -1;
+      const offset = next.get(partition) ?? -1;
+      if (offset >= 0) next.set(partition, offset + 1);
+      return { partition, offset };
+    });
+  }
+
   private partitioner(): ICustomPartitioner {
-    const preferred = this.preferred;
+    const { preferred, chosen } = this;
     return () => {
       const byKey = Partitioners.DefaultPartitioner();
       return (args) => {
         const wanted = preferred.get(args.message);
-        return wanted !== undefined && wanted < args.partitionMetadata.length ? wanted : byKey(args);
+        const partition =
+          wanted !== undefined && wanted < args.partitionMetadata.length ? wanted : byKey(args);
+        chosen.set(args.message, partition);
+        return partition;
       };
     };
   }

@@ -6,10 +6,12 @@ import {
   buildDeadLetterMessage,
   type DeadLetterEnvelope,
   type DeadLetterFailure,
+  deadLetterId,
 } from "./deadLetter";
 import { type DecodedPartition, type DecodedRecord, decodeKafkaEvent } from "./decodeEvent";
 import {
   BatchRetryError,
+  type DeadLetterSinkName,
   DeadLetterWriteError,
   describeCause,
   errorClassName,
@@ -19,11 +21,21 @@ import {
   ProduceRejectedError,
   RecordError,
   RecordTooLargeError,
+  RetriesExhaustedError,
   UnroutableRecordError,
 } from "./errors";
-import { LINEAGE_HEADER_PREFIX, LINEAGE_HEADERS } from "./headers";
+import { LINEAGE_HEADER_PREFIX, LINEAGE_HEADERS, REDRIVE_HEADERS } from "./headers";
 import { defaultDlqTopic, type Pipeline, type PreparedRecord } from "./pipeline";
-import { type DeadLetterArchive, type MessageSink, type ProcessorLogger, silentLogger } from "./ports";
+import {
+  type AttemptLedger,
+  type DeadLetterArchive,
+  type DeadLetterIndex,
+  type DeliveryReceipt,
+  type MessageSink,
+  type ProcessorLogger,
+  type ProducedRecordStore,
+  silentLogger,
+} from "./ports";
 import {
   DEFAULT_RETRY_POLICY,
   type RetryEnvironment,
@@ -46,6 +58,15 @@ export interface KafkaBatchProcessorOptions {
   /** Producer for target and DLQ topics. */
   readonly sink: MessageSink;
   readonly archive: DeadLetterArchive;
+  /** Queryable index of dead letters; when set, a dead letter counts only once it is indexed too. */
+  readonly index?: DeadLetterIndex;
+  /**
+   * Dead-letters a record (stage `retries-exhausted`) once it has failed transiently this many
+   * times across invocations, so it cannot block its partition until the record expires.
+   */
+  readonly attempts?: { readonly ledger: AttemptLedger; readonly maxTransientFailures: number };
+  /** Skips records already written to their target topic when Lambda redelivers them. */
+  readonly idempotency?: ProducedRecordStore;
   readonly logger?: ProcessorLogger;
   /** @default "dead-letters" */
   readonly archivePrefix?: string;
@@ -248,9 +269,65 @@ export class KafkaBatchProcessor {
     outcomes.push(...(await this.deadLetter(partition, [...early.rejected, ...late.rejected], route, run)));
 
     outcomes.sort((a, b) => a.record.offset - b.record.offset);
-    const settled = this.ordered ? enforcePartitionOrder(outcomes) : outcomes;
+    const settled = await this.giveUpOnRepeatedFailure(
+      partition,
+      route,
+      this.ordered ? enforcePartitionOrder(outcomes) : outcomes,
+      run,
+    );
     this.logRetries(partition, settled);
     return settled;
+  }
+
+  /**
+   * Counts the failure of the record that blocks its partition (Lambda resumes there) and, once it
+   * has failed transiently too often, dead-letters it as `retries-exhausted`. The ledger is advisory:
+   * when it cannot be reached the record is simply reported for retry again.
+   */
+  private async giveUpOnRepeatedFailure(
+    partition: DecodedPartition,
+    route: Route,
+    outcomes: RecordOutcome[],
+    run: Run,
+  ): Promise<RecordOutcome[]> {
+    const ledger = this.options.attempts;
+    const index = outcomes.findIndex((o) => o.kind === OUTCOMES.retry);
+    const blocking = outcomes[index];
+    if (ledger === undefined || blocking?.kind !== OUTCOMES.retry) return outcomes;
+    if (blocking.errorClass === "PartitionBlocked" || blocking.errorClass === DeadLetterWriteError.name)
+      return outcomes;
+
+    const id = deadLetterId(blocking.record.topic, blocking.record.partition, blocking.record.offset);
+    let attempts: number;
+    try {
+      attempts = await ledger.ledger.recordTransientFailure(id, blocking.reason);
+    } catch (error) {
+      this.logger.warn("attempt ledger unavailable; record reported for retry", {
+        recordId: id,
+        error: describeCause(error),
+      });
+      return outcomes;
+    }
+    if (attempts < ledger.maxTransientFailures) return outcomes;
+
+    const exhausted = new RetriesExhaustedError(attempts, blocking.reason);
+    const record = blocking.record as DecodedRecord;
+    // The failed attempts used the invocation's time up to the deadline; this last write may use
+    // half of the safety margin, which exists for exactly such final bookkeeping.
+    const finalRun = {
+      ...run,
+      retryEnv: { ...run.retryEnv, deadline: run.retryEnv.deadline + this.deadlineSafetyMs / 2 },
+    };
+    const [outcome] = await this.deadLetter(
+      partition,
+      [{ record, failure: { stage: exhausted.stage, error: exhausted, attempts } }],
+      route,
+      finalRun,
+    );
+    run.deadLetterWriteFailures += finalRun.deadLetterWriteFailures - run.deadLetterWriteFailures;
+    const replaced = [...outcomes];
+    if (outcome !== undefined) replaced[index] = outcome;
+    return replaced;
   }
 
   private routeFor(topic: string): Route {
@@ -333,12 +410,25 @@ export class KafkaBatchProcessor {
       ),
       retryWithBackoff(() => this.options.archive.put(archiveKey, envelopes), this.retryPolicy, run.retryEnv),
     ]);
-    const writeError =
-      topicWrite.status === "rejected"
-        ? new DeadLetterWriteError("topic", giveUpCause(topicWrite.reason))
-        : archiveWrite.status === "rejected"
-          ? new DeadLetterWriteError("archive", giveUpCause(archiveWrite.reason))
-          : undefined;
+    let writeError: DeadLetterWriteError | undefined;
+    if (topicWrite.status === "rejected") writeError = deadLetterWriteError("topic", topicWrite.reason);
+    else if (archiveWrite.status === "rejected")
+      writeError = deadLetterWriteError("archive", archiveWrite.reason);
+    else if (this.options.index !== undefined) {
+      const index = this.options.index;
+      const receipts: readonly (DeliveryReceipt | undefined)[] = topicWrite.value.value;
+      const entries = failed.map((f, i) => ({
+        envelope: envelopes[i] as DeadLetterEnvelope,
+        archiveLine: i,
+        dlq: receipts[i],
+        redriveCount: redriveCountOf(f.record),
+      }));
+      try {
+        await retryWithBackoff(() => index.record(entries), this.retryPolicy, run.retryEnv);
+      } catch (giveUp) {
+        writeError = deadLetterWriteError("index", giveUp);
+      }
+    }
 
     if (writeError !== undefined) {
       run.deadLetterWriteFailures += failed.length;
@@ -382,6 +472,40 @@ export class KafkaBatchProcessor {
    * so one bad record does not hold back the good ones.
    */
   private async produce(
+    topic: string,
+    ready: readonly { record: DecodedRecord; message: OutgoingMessage }[],
+    run: Run,
+  ): Promise<{ outcomes: RecordOutcome[]; rejected: FailedRecord[] }> {
+    if (ready.length === 0) return { outcomes: [], rejected: [] };
+    const store = this.options.idempotency;
+    if (store === undefined) return this.produceNew(topic, ready, run);
+
+    const ids = ready.map((r) => deadLetterId(r.record.topic, r.record.partition, r.record.offset));
+    const done = await store.findProduced(ids).catch((error: unknown) => {
+      this.logger.warn("idempotency store unavailable; producing without de-duplication", {
+        error: describeCause(error),
+      });
+      return new Set<string>();
+    });
+    const fresh = ready.filter((_, i) => !done.has(ids[i] as string));
+    const result = await this.produceNew(topic, fresh, run);
+    const producedIds = result.outcomes
+      .filter((o) => o.kind === OUTCOMES.produced)
+      .map((o) => deadLetterId(o.record.topic, o.record.partition, o.record.offset));
+    if (producedIds.length > 0) {
+      await store.markProduced(producedIds).catch((error: unknown) => {
+        this.logger.warn("idempotency store unavailable; records may be produced again on redelivery", {
+          error: describeCause(error),
+        });
+      });
+    }
+    const skipped = ready
+      .filter((_, i) => done.has(ids[i] as string))
+      .map((r) => producedOutcome(r.record, topic));
+    return { outcomes: [...skipped, ...result.outcomes], rejected: result.rejected };
+  }
+
+  private async produceNew(
     topic: string,
     ready: readonly { record: DecodedRecord; message: OutgoingMessage }[],
     run: Run,
@@ -514,6 +638,16 @@ function producedOutcome(record: DecodedRecord, targetTopic: string): RecordOutc
 
 function retryOutcome(record: DecodedRecord, reason: string, errorClass: string): RetryOutcome {
   return { kind: OUTCOMES.retry, record, reason, errorClass };
+}
+
+function deadLetterWriteError(sink: DeadLetterSinkName, giveUp: unknown): DeadLetterWriteError {
+  return new DeadLetterWriteError(sink, giveUpCause(giveUp));
+}
+
+function redriveCountOf(record: DecodedRecord): number {
+  const header = record.headers.find((h) => h.name === REDRIVE_HEADERS.count);
+  const count = header === undefined ? 0 : Number.parseInt(header.value.toString("utf8"), 10);
+  return Number.isSafeInteger(count) && count > 0 ? count : 0;
 }
 
 function giveUpCause(error: unknown): unknown {

@@ -125,11 +125,13 @@ export class TransientError extends PipelineError {
   }
 }
 
-/** Writing a dead letter (DLQ topic or S3 archive) failed; the record must not be acknowledged. */
-export class DeadLetterWriteError extends PipelineError {
-  readonly sink: "topic" | "archive";
+export type DeadLetterSinkName = "topic" | "archive" | "index";
 
-  constructor(sink: "topic" | "archive", cause: unknown) {
+/** Writing a dead letter (DLQ topic, S3 archive or index) failed; the record must not be acknowledged. */
+export class DeadLetterWriteError extends PipelineError {
+  readonly sink: DeadLetterSinkName;
+
+  constructor(sink: DeadLetterSinkName, cause: unknown) {
     super(`dead-letter ${sink} write failed: ${describeCause(cause)}`, { cause, retriable: true });
     this.sink = sink;
   }

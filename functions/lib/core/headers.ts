@@ -33,3 +33,13 @@ export const LINEAGE_HEADERS = {
   sourceOffset: "x-lineage-source-offset",
   processedBy: "x-lineage-processed-by",
 } as const;
+
+/**
+ * Set by a redrive on the record it replays to the source topic: how often it was redriven and the
+ * dead letter it came from. A record redriven too often is refused, so nothing loops forever.
+ */
+export const REDRIVE_HEADERS = {
+  count: "x-redrive-count",
+  deadLetterId: "x-redrive-dead-letter-id",
+  redrivenAt: "x-redrive-at",
+} as const;

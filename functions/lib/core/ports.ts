@@ -12,13 +12,51 @@ export interface MessageSink {
    * may help (broker down, unknown topic, timeout) and a non-retriable `ProduceRejectedError` when
    * the broker refuses the records themselves (too large, invalid).
    */
-  send(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  send(topic: string, messages: readonly OutgoingMessage[]): Promise<readonly DeliveryReceipt[]>;
+}
+
+/** Where the broker stored a message; receipts come back in the order the messages were given. */
+export interface DeliveryReceipt {
+  readonly partition: number;
+  readonly offset: number;
 }
 
 /** Durable copy of dead letters (S3 in AWS). */
 export interface DeadLetterArchive {
   /** Writes (or overwrites) one object holding the envelopes as JSON Lines. */
   put(key: string, envelopes: readonly DeadLetterEnvelope[]): Promise<void>;
+}
+
+/** One dead letter as the queryable index records it. */
+export interface DeadLetterIndexEntry {
+  readonly envelope: DeadLetterEnvelope;
+  /** Zero-based line of the envelope in its archive object. */
+  readonly archiveLine: number;
+  /** Where the DLQ topic stored it. */
+  readonly dlq: DeliveryReceipt | undefined;
+  /** How often the record was already redriven (from its redrive headers). */
+  readonly redriveCount: number;
+}
+
+/** The queryable view of dead letters (DynamoDB in AWS), written with the dead letters themselves. */
+export interface DeadLetterIndex {
+  record(entries: readonly DeadLetterIndexEntry[]): Promise<void>;
+}
+
+/**
+ * Counts transient failures of a record across invocations, so a record that keeps failing is
+ * dead-lettered instead of blocking its partition until the mapping gives up on the whole batch.
+ */
+export interface AttemptLedger {
+  /** Adds one failure and returns how many the record has had, this one included. */
+  recordTransientFailure(recordId: string, reason: string): Promise<number>;
+}
+
+/** Remembers records already written to their target topic, so a redelivery does not write them twice. */
+export interface ProducedRecordStore {
+  /** The ids, among those given, that were already produced. */
+  findProduced(recordIds: readonly string[]): Promise<ReadonlySet<string>>;
+  markProduced(recordIds: readonly string[]): Promise<void>;
 }
 
 /** The subset of Powertools Logger the core uses; attributes never carry payloads. */

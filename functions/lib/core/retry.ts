@@ -55,7 +55,9 @@ export async function retryWithBackoff<T>(
       if (!isRetriable(error)) throw new RetryGiveUp(error, attempts);
       const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempts - 1));
       const delay = Math.round(env.random() * ceiling);
-      if (env.now() + delay >= env.deadline) throw new RetryGiveUp(error, attempts);
+      // At least 1 ms ahead: the next attempt must have time to run, and the error kept is the one
+      // that explains the failure, not the deadline that ended the retries.
+      if (env.now() + delay + 1 >= env.deadline) throw new RetryGiveUp(error, attempts);
       await env.sleep(delay);
     }
   }

@@ -1,4 +1,8 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { DynamoAttemptLedger } from "../adapters/DynamoAttemptLedger";
+import { DynamoDeadLetterIndex } from "../adapters/DynamoDeadLetterIndex";
+import { DynamoProducedRecordStore } from "../adapters/DynamoProducedRecordStore";
 import { KafkaMessageSink } from "../adapters/KafkaMessageSink";
 import { createKafka } from "../adapters/kafkaClient";
 import { S3DeadLetterArchive } from "../adapters/S3DeadLetterArchive";
@@ -12,6 +16,7 @@ export interface ProcessorParts {
   readonly sink: MessageSink & { disconnect(): Promise<void> };
   readonly archive: DeadLetterArchive;
   readonly s3: S3Client;
+  readonly dynamodb: DynamoDBClient;
 }
 
 /**
@@ -29,11 +34,40 @@ export function createProcessor(
     requestTimeoutMs: config.kafka.requestTimeoutMs,
   });
   const archive = new S3DeadLetterArchive({ client: s3, bucket: config.archive.bucket });
+  const dynamodb = new DynamoDBClient(dynamoClientConfig(config));
+  const { state, tables } = config;
   const processor = new KafkaBatchProcessor({
     pipelines,
     sink,
     archive,
     logger,
+    ...(state.deadLetterIndex
+      ? {
+          index: new DynamoDeadLetterIndex({
+            client: dynamodb,
+            table: tables.deadLetters,
+            archiveBucket: config.archive.bucket,
+            retentionDays: state.deadLetterRetentionDays,
+          }),
+        }
+      : {}),
+    ...(state.maxTransientFailures > 0
+      ? {
+          attempts: {
+            ledger: new DynamoAttemptLedger({ client: dynamodb, table: tables.attempts }),
+            maxTransientFailures: state.maxTransientFailures,
+          },
+        }
+      : {}),
+    ...(state.idempotency
+      ? {
+          idempotency: new DynamoProducedRecordStore({
+            client: dynamodb,
+            table: tables.attempts,
+            ttlSeconds: state.idempotencyTtlSeconds,
+          }),
+        }
+      : {}),
     archivePrefix: config.archive.prefix,
     ordered: config.processing.ordered,
     failureKeyName: config.processing.failureKeyName,
@@ -42,7 +76,15 @@ export function createProcessor(
     deadlineSafetyMs: config.processing.deadlineSafetyMs,
     topicOverrides: config.processing.topicOverrides,
   });
-  return { processor, sink, archive, s3 };
+  return { processor, sink, archive, s3, dynamodb };
+}
+
+/** DynamoDB client settings; an endpoint override means DynamoDB Local and its fixed credentials. */
+export function dynamoClientConfig(config: Config): DynamoDBClientConfig {
+  const base: DynamoDBClientConfig = { region: config.aws.region, maxAttempts: 2 };
+  const endpoint = config.aws.dynamodbEndpoint;
+  if (endpoint === undefined) return base;
+  return { ...base, endpoint, ...localCredentials() };
 }
 
 /**
@@ -60,8 +102,12 @@ export function s3ClientConfig(config: Config): S3ClientConfig {
     forcePathStyle: true,
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
-    ...(process.env.AWS_ACCESS_KEY_ID === undefined
-      ? { credentials: { accessKeyId: "local", secretAccessKey: "localsecret" } }
-      : {}),
+    ...localCredentials(),
   };
+}
+
+function localCredentials(): { credentials?: { accessKeyId: string; secretAccessKey: string } } {
+  return process.env.AWS_ACCESS_KEY_ID === undefined
+    ? { credentials: { accessKeyId: "local", secretAccessKey: "localsecret" } }
+    : {};
 }

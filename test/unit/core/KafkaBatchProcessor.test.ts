@@ -339,7 +339,7 @@ describe("KafkaBatchProcessor when writes fail", () => {
           rejectedBatch = true;
           throw new ProduceRejectedError("MESSAGE_TOO_LARGE");
         }
-        await sink.send(topic, messages);
+        return sink.send(topic, messages);
       },
     };
     const { processor } = setup({ sink: rejecting });

@@ -1,0 +1,165 @@
+import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DeadLetterIndex, DeadLetterIndexEntry } from "../core/ports";
+import { DEAD_LETTER_TABLE } from "../tables";
+import { batchWriteAll } from "./dynamoBatch";
+
+export const DEAD_LETTER_STATUSES = {
+  new: "new",
+  redriven: "redriven",
+  discarded: "discarded",
+} as const;
+export type DeadLetterStatus = (typeof DEAD_LETTER_STATUSES)[keyof typeof DEAD_LETTER_STATUSES];
+
+/** A dead letter as the index holds it: the envelope's facts, where to find it, and its status. */
+export interface IndexedDeadLetter {
+  readonly id: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly stage: string;
+  readonly errorClass: string;
+  readonly errorMessage: string;
+  readonly failedAt: string;
+  readonly day: string;
+  readonly attempts: number;
+  readonly archiveBucket: string;
+  readonly archiveKey: string;
+  readonly archiveLine: number;
+  readonly dlqTopic: string;
+  readonly dlqPartition: number | undefined;
+  readonly dlqOffset: number | undefined;
+  readonly status: DeadLetterStatus;
+  readonly redriveCount: number;
+  readonly functionName: string;
+  readonly requestId: string;
+}
+
+export interface DynamoDeadLetterIndexOptions {
+  readonly client: DynamoDBClient;
+  readonly table: string;
+  /** Recorded on each item so tools can fetch the envelope without other configuration. */
+  readonly archiveBucket: string;
+  /** Days until DynamoDB's TTL removes an item; 0 keeps items forever. @default 90 */
+  readonly retentionDays?: number;
+}
+
+/**
+ * Dead-letter index in DynamoDB: one item per dead letter, keyed by its id, with indexes by source
+ * topic and by status (both newest first), so listing never scans. Written in batches of 25.
+ */
+export class DynamoDeadLetterIndex implements DeadLetterIndex {
+  constructor(private readonly options: DynamoDeadLetterIndexOptions) {}
+
+  async record(entries: readonly DeadLetterIndexEntry[]): Promise<void> {
+    const requests = entries.map((entry) => ({ PutRequest: { Item: this.toItem(entry) } }));
+    await batchWriteAll(this.options.client, this.options.table, requests);
+  }
+
+  private toItem(entry: DeadLetterIndexEntry): Record<string, AttributeValue> {
+    const { envelope } = entry;
+    const retentionDays = this.options.retentionDays ?? 90;
+    return deadLetterItem(
+      {
+        id: envelope.id,
+        topic: envelope.source.topic,
+        partition: envelope.source.partition,
+        offset: envelope.source.offset,
+        timestamp: envelope.source.timestamp,
+        stage: envelope.error.stage,
+        errorClass: envelope.error.class,
+        errorMessage: envelope.error.message,
+        failedAt: envelope.failedAt,
+        day: envelope.failedAt.slice(0, 10),
+        attempts: envelope.attempts,
+        archiveBucket: this.options.archiveBucket,
+        archiveKey: envelope.archiveKey,
+        archiveLine: entry.archiveLine,
+        dlqTopic: envelope.dlqTopic,
+        dlqPartition: entry.dlq !== undefined && entry.dlq.offset >= 0 ? entry.dlq.partition : undefined,
+        dlqOffset: entry.dlq !== undefined && entry.dlq.offset >= 0 ? entry.dlq.offset : undefined,
+        status: DEAD_LETTER_STATUSES.new,
+        redriveCount: entry.redriveCount,
+        functionName: envelope.invocation.functionName,
+        requestId: envelope.invocation.requestId,
+      },
+      retentionDays === 0
+        ? undefined
+        : Math.floor(Date.parse(envelope.failedAt) / 1000) + retentionDays * 86_400,
+    );
+  }
+}
+
+const S = (value: string): AttributeValue => ({ S: value });
+const N = (value: number): AttributeValue => ({ N: String(value) });
+
+export function deadLetterKey(id: string): Record<string, AttributeValue> {
+  return { [DEAD_LETTER_TABLE.partitionKey]: S(`DL#${id}`), [DEAD_LETTER_TABLE.sortKey]: S("DL") };
+}
+
+/** The item layout, shared with the `dlq` tool so both sides read and write the same attributes. */
+export function deadLetterItem(
+  letter: IndexedDeadLetter,
+  expiresAt: number | undefined,
+): Record<string, AttributeValue> {
+  const sortKey = `${letter.failedAt}#${letter.id}`;
+  const item: Record<string, AttributeValue> = {
+    ...deadLetterKey(letter.id),
+    [DEAD_LETTER_TABLE.byTopicIndex.partitionKey]: S(letter.topic),
+    [DEAD_LETTER_TABLE.byTopicIndex.sortKey]: S(sortKey),
+    [DEAD_LETTER_TABLE.byStatusIndex.partitionKey]: S(letter.status),
+    [DEAD_LETTER_TABLE.byStatusIndex.sortKey]: S(sortKey),
+    id: S(letter.id),
+    topic: S(letter.topic),
+    partition: N(letter.partition),
+    offset: N(letter.offset),
+    timestamp: N(letter.timestamp),
+    stage: S(letter.stage),
+    errorClass: S(letter.errorClass),
+    errorMessage: S(letter.errorMessage || "-"),
+    failedAt: S(letter.failedAt),
+    day: S(letter.day),
+    attempts: N(letter.attempts),
+    archiveBucket: S(letter.archiveBucket),
+    archiveKey: S(letter.archiveKey),
+    archiveLine: N(letter.archiveLine),
+    dlqTopic: S(letter.dlqTopic),
+    status: S(letter.status),
+    redriveCount: N(letter.redriveCount),
+    functionName: S(letter.functionName),
+    requestId: S(letter.requestId),
+  };
+  if (letter.dlqPartition !== undefined) item.dlqPartition = N(letter.dlqPartition);
+  if (letter.dlqOffset !== undefined) item.dlqOffset = N(letter.dlqOffset);
+  if (expiresAt !== undefined) item[DEAD_LETTER_TABLE.ttlAttribute] = N(expiresAt);
+  return item;
+}
+
+export function parseDeadLetterItem(item: Record<string, AttributeValue>): IndexedDeadLetter {
+  const s = (name: string) => item[name]?.S ?? "";
+  const n = (name: string) => Number(item[name]?.N ?? "0");
+  const optional = (name: string) => (item[name]?.N === undefined ? undefined : Number(item[name]?.N));
+  return {
+    id: s("id"),
+    topic: s("topic"),
+    partition: n("partition"),
+    offset: n("offset"),
+    timestamp: n("timestamp"),
+    stage: s("stage"),
+    errorClass: s("errorClass"),
+    errorMessage: s("errorMessage"),
+    failedAt: s("failedAt"),
+    day: s("day"),
+    attempts: n("attempts"),
+    archiveBucket: s("archiveBucket"),
+    archiveKey: s("archiveKey"),
+    archiveLine: n("archiveLine"),
+    dlqTopic: s("dlqTopic"),
+    dlqPartition: optional("dlqPartition"),
+    dlqOffset: optional("dlqOffset"),
+    status: s("status") as DeadLetterStatus,
+    redriveCount: n("redriveCount"),
+    functionName: s("functionName"),
+    requestId: s("requestId"),
+  };
+}
