@@ -1,0 +1,132 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  isPortOpen,
+  isProcessAlive,
+  launchDetached,
+  readLivePid,
+  stopProcessGroup,
+  tailFile,
+} from "../../../stack/processes";
+
+let dir: string | undefined;
+const pids: number[] = [];
+
+afterEach(async () => {
+  for (const pid of pids.splice(0)) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // Already stopped by the test.
+    }
+  }
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+async function launchNode(script: string, marker: string): Promise<{ pid: number; pidFile: string }> {
+  dir ??= await mkdtemp(join(tmpdir(), "stack-processes-"));
+  const pidFile = join(dir, "service.pid");
+  const pid = await launchDetached({
+    command: process.execPath,
+    args: [marker, "-e", script],
+    cwd: dir,
+    logFile: join(dir, "service.log"),
+    pidFile,
+  });
+  pids.push(pid);
+  return { pid, pidFile };
+}
+
+describe("launchDetached / readLivePid / stopProcessGroup", () => {
+  it("records the pid, recognises the process by its marker, and stops it with SIGTERM", async () => {
+    const marker = `--title=stack-test-${process.pid}-a`;
+    const { pid, pidFile } = await launchNode("setInterval(() => {}, 1000)", marker);
+
+    const found = await readLivePid(pidFile, marker);
+    const notOurs = await readLivePid(pidFile, "--title=someone-else");
+    const result = await stopProcessGroup(pid, 5_000);
+
+    expect(found).toBe(pid);
+    expect(notOurs).toBeUndefined();
+    expect(result).toBe("terminated");
+    expect(isProcessAlive(pid)).toBe(false);
+  });
+
+  it("kills a process that ignores SIGTERM once the grace period is over", async () => {
+    const marker = `--title=stack-test-${process.pid}-b`;
+    const { pid } = await launchNode(
+      "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)",
+      marker,
+    );
+    // Give Node time to install the handler, or the default SIGTERM action would end it at once.
+    await waitForLog("ready");
+
+    const began = Date.now();
+    const result = await stopProcessGroup(pid, 300);
+
+    expect(result).toBe("killed");
+    expect(Date.now() - began).toBeGreaterThanOrEqual(300);
+    expect(isProcessAlive(pid)).toBe(false);
+  });
+
+  it("ignores a pid file whose process is gone", async () => {
+    dir = await mkdtemp(join(tmpdir(), "stack-processes-"));
+    const pidFile = join(dir, "stale.pid");
+    await writeFile(pidFile, "2147483646\n");
+
+    expect(await readLivePid(pidFile, "anything")).toBeUndefined();
+    expect(await readLivePid(join(dir, "missing.pid"), "anything")).toBeUndefined();
+  });
+});
+
+async function waitForLog(text: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    if (dir !== undefined && (await tailFile(join(dir, "service.log"))).includes(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`"${text}" never appeared in the log`);
+}
+
+describe("isPortOpen", () => {
+  let server: Server | undefined;
+  afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+  it("tells a listening port from a closed one", async () => {
+    server = createServer();
+    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+
+    const open = await isPortOpen("127.0.0.1", port);
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    server = undefined;
+    const closed = await isPortOpen("127.0.0.1", port);
+
+    expect(open).toBe(true);
+    expect(closed).toBe(false);
+  });
+});
+
+describe("tailFile", () => {
+  it("returns the last lines only, and nothing for a missing file", async () => {
+    dir = await mkdtemp(join(tmpdir(), "stack-processes-"));
+    const file = join(dir, "service.log");
+    await writeFile(file, `${Array.from({ length: 100 }, (_, i) => `line ${i}`).join("\n")}\n`);
+
+    expect(await tailFile(file, 3)).toBe("line 97\nline 98\nline 99");
+    expect(await tailFile(join(dir, "missing.log"))).toBe("");
+  });
+
+  it("reads only the end of a large file", async () => {
+    dir = await mkdtemp(join(tmpdir(), "stack-processes-"));
+    const file = join(dir, "big.log");
+    await writeFile(file, `${"x".repeat(200_000)}\nlast line\n`);
+
+    expect(await tailFile(file, 1, 1024)).toBe("last line");
+  });
+});
