@@ -68,7 +68,10 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
   const services = await startServices(SERVICE_NAMES, options);
   const context = serviceContext(options);
   const topology = options.topology ?? localTopology(context.config);
-  const provisioned = topology === false ? undefined : await provisionStack(topology, context.config);
+  if (topology === false) return { services, provisioned: undefined };
+  const began = Date.now();
+  const provisioned = await provisionStack(topology, context.config);
+  options.log?.(`provisioned in ${((Date.now() - began) / 1000).toFixed(1)} s`);
   return { services, provisioned };
 }
 
@@ -187,7 +190,10 @@ async function startServices(names: readonly ServiceName[], options: StackOption
 
     const deadline = Date.now() + timeoutMs;
     const results = await Promise.allSettled(
-      launched.map(({ definition, pid }) => waitUntilReady(definition, context, pid, deadline)),
+      launched.map(async ({ definition, pid }) => {
+        await waitUntilReady(definition, context, pid, deadline);
+        log(`${definition.name} answers after ${((Date.now() - began) / 1000).toFixed(1)} s`);
+      }),
     );
     const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
     if (failures.length > 0) {
