@@ -1,0 +1,77 @@
+/**
+ * `npm run emulate -- --handler <module> --topics <t> [options]`: a Kafka event source mapping on
+ * your machine, against any broker, for any handler. `--help` lists every option.
+ */
+import type { S3ClientConfig } from "@aws-sdk/client-s3";
+import { loadConfig } from "../functions/lib/config";
+import { s3ClientConfig } from "../functions/lib/lambda/createProcessor";
+import { type CliOptions, parseCliArgs, USAGE } from "./cliArgs";
+import { EventSourceMappingEmulator } from "./EventSourceMappingEmulator";
+import { EmulatorError } from "./errors";
+import { loadHandler } from "./loadHandler";
+import { resolveMappingSettings } from "./settings";
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseCliArgs(argv, process.env);
+  if (parsed.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const settings = resolveMappingSettings(parsed.settings);
+  // The handler reads its configuration when imported, as at a Lambda cold start.
+  Object.assign(process.env, parsed.env);
+  const handler = await loadHandler(parsed.handlerModule, parsed.handlerExport);
+
+  const emulator = new EventSourceMappingEmulator({
+    handler,
+    connection: parsed.connection,
+    settings,
+    s3: s3Options(parsed, settings.region),
+  });
+  let interrupted = false;
+  process.on("SIGINT", () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.error("[emulator] stopping after the invocation in progress (Ctrl-C again to quit now)");
+    emulator.stop();
+  });
+
+  const result = await emulator.run({
+    ...(parsed.untilIdleMs === undefined ? {} : { untilIdleMs: parsed.untilIdleMs }),
+    ...(parsed.maxBatches === undefined ? {} : { maxBatches: parsed.maxBatches }),
+  });
+  const s = result.stats;
+  console.log(
+    [
+      `stopped (${result.reason}): polled ${s.polled}, invocations ${s.invocations}`,
+      `  succeeded ${s.succeeded}, partial responses ${s.partialResponses}, function errors ${s.functionErrors}, timeouts ${s.timeouts}, invalid responses ${s.invalidResponses}`,
+      `  redelivered records ${s.redeliveredRecords}, bisections ${s.bisections}`,
+      `  on-failure: ${s.onFailureRecords} records in ${s.onFailureBatches} batches, dropped ${s.droppedRecords}`,
+      `  committed records ${s.committedRecords}, outstanding ${s.outstanding}`,
+      ...result.onFailureLocations.map((l) => `  -> ${l}`),
+    ].join("\n"),
+  );
+  return s.droppedRecords > 0 || s.outstanding > 0 ? 3 : 0;
+}
+
+function s3Options(options: CliOptions, region: string): S3ClientConfig {
+  if (options.s3Endpoint === "aws") return { region };
+  const env =
+    options.s3Endpoint === undefined ? process.env : { ...process.env, S3_ENDPOINT: options.s3Endpoint };
+  return s3ClientConfig(loadConfig({ ...env, AWS_REGION: region }));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // The handler's own clients (producers, sockets) are never closed by Lambda either.
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (error: unknown) => {
+    const known = error instanceof EmulatorError || (error instanceof Error && error.name === "ConfigError");
+    console.error(`[emulator] ${known ? (error as Error).message : `unexpected error: ${String(error)}`}`);
+    if (!known) console.error("[emulator] (set EMULATOR_DEBUG=1 for the stack trace)");
+    if (process.env.EMULATOR_DEBUG === "1") console.error(error);
+    process.exitCode = error instanceof EmulatorError ? 2 : 1;
+  },
+);
