@@ -33,11 +33,17 @@ export class ServiceStartError extends StackError {
   readonly logFile: string;
   readonly logTail: string;
 
-  constructor(service: ServiceName, problem: string, logFile: string, logTail: string) {
-    super(
-      `${service} ${problem}. Log: ${logFile}${logTail === "" ? "" : `\n--- last lines of ${logFile} ---\n${logTail}`}`,
-      { service },
-    );
+  constructor(
+    service: ServiceName,
+    problem: string,
+    logFile: string,
+    logTail: string,
+    errorLines: readonly string[] = [],
+  ) {
+    const errors =
+      errorLines.length === 0 ? "" : `\nerrors in the log:\n${errorLines.map((l) => `  ${l}`).join("\n")}`;
+    const tail = logTail === "" ? "" : `\n--- last lines of ${logFile} ---\n${logTail}`;
+    super(`${service} ${problem}. Log: ${logFile}${errors}${tail}`, { service });
     this.logFile = logFile;
     this.logTail = logTail;
   }

@@ -124,6 +124,23 @@ export function isPortOpen(host: string, port: number, timeoutMs = 500): Promise
   });
 }
 
+/**
+ * Distinct error lines (log ERROR/FATAL lines and "Caused by:" causes) from the end of a log, first
+ * seen first: a JVM's last 40 lines are often one stack trace, and the line that names the cause
+ * (a port in use, a bad setting) is above it.
+ */
+export async function errorLines(file: string, max = 6): Promise<string[]> {
+  const text = await tailFile(file, 2_000);
+  const seen = new Set<string>();
+  for (const line of text.split("\n")) {
+    const match = /^Caused by: (.*)$|^\S.* (?:ERROR|FATAL|SEVERE) (.*)$/.exec(line.trim());
+    const message = match?.[1] ?? match?.[2];
+    if (message !== undefined) seen.add(message.trim());
+    if (seen.size >= max) break;
+  }
+  return [...seen];
+}
+
 /** The last lines of a log file, or "" when there is none yet; reads only the file's end. */
 export async function tailFile(file: string, lines = 40, maxBytes = 64 * 1024): Promise<string> {
   let handle: FileHandle;

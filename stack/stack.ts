@@ -12,6 +12,7 @@ import { stackLayout } from "./layout";
 import { withStackLock } from "./lock";
 import { readStackPorts } from "./ports";
 import {
+  errorLines,
   isPortOpen,
   isProcessAlive,
   launchDetached,
@@ -276,14 +277,21 @@ async function waitUntilReady(
       lastError = error;
     }
     if (!isProcessAlive(pid)) {
-      throw new ServiceStartError(definition.name, "exited while starting", logFile, await tailFile(logFile));
+      throw new ServiceStartError(
+        definition.name,
+        "exited while starting",
+        logFile,
+        await tailFile(logFile, 20),
+        await errorLines(logFile),
+      );
     }
     if (Date.now() > deadline) {
       throw new ServiceStartError(
         definition.name,
         `did not answer within the start timeout (last error: ${describe(lastError)})`,
         logFile,
-        await tailFile(logFile),
+        await tailFile(logFile, 20),
+        await errorLines(logFile),
       );
     }
     await sleep(250);

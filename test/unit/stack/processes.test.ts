@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  errorLines,
   isPortOpen,
   isProcessAlive,
   launchDetached,
@@ -128,5 +129,30 @@ describe("tailFile", () => {
     await writeFile(file, `${"x".repeat(200_000)}\nlast line\n`);
 
     expect(await tailFile(file, 1, 1024)).toBe("last line");
+  });
+});
+
+describe("errorLines", () => {
+  it("picks distinct ERROR lines and causes out of stack traces, first seen first", async () => {
+    dir = await mkdtemp(join(tmpdir(), "stack-processes-"));
+    const file = join(dir, "kafka.log");
+    await writeFile(
+      file,
+      [
+        "[2025-01-01 00:00:00,000] INFO starting (kafka.Kafka)",
+        "[2025-01-01 00:00:01,000] ERROR Unable to start acceptor for CONTROLLER (kafka.network.DataPlaneAcceptor)",
+        "\tat kafka.network.SocketServer.enableRequestProcessing(SocketServer.scala:201)",
+        "Caused by: java.net.BindException: Address already in use",
+        "Caused by: java.net.BindException: Address already in use",
+        "[2025-01-01 00:00:02,000] INFO shutting down (kafka.Kafka)",
+      ].join("\n"),
+    );
+
+    const lines = await errorLines(file);
+
+    expect(lines).toEqual([
+      "Unable to start acceptor for CONTROLLER (kafka.network.DataPlaneAcceptor)",
+      "java.net.BindException: Address already in use",
+    ]);
   });
 });
