@@ -6,6 +6,7 @@ import { rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../functions/lib/config";
 import { fetchArtifacts, jarsDir, staleArtifacts } from "./artifacts";
+import { classDataSharingArgs, settleClassDataArchive } from "./classDataSharing";
 import { DEFAULT_START_TIMEOUT_MS, LOOPBACK, PROCESS_MARKER, SERVICE_NAMES } from "./constants";
 import { ServiceStartError, StackError } from "./errors";
 import { stackLayout } from "./layout";
@@ -122,6 +123,7 @@ export async function stopService(service: ServiceName, options: StackOptions = 
   options.log?.(`stopping ${service} (pid ${pid})`);
   const result = await stopProcessGroup(pid, definition.stopTimeoutMs);
   await removePidFile(pidFile);
+  await settleClassDataArchive(layout, service, result === "terminated");
   return { service, result };
 }
 
@@ -176,9 +178,17 @@ async function startServices(names: readonly ServiceName[], options: StackOption
         toStart.map(async (definition) => {
           const launch = launchContext(definition, context, java);
           await definition.prepare(launch);
+          const sharing = definition.classDataSharing
+            ? await classDataSharingArgs(
+                context.layout,
+                definition.name,
+                java,
+                !isCi(options.env ?? process.env),
+              )
+            : [];
           const pid = await launchDetached({
             command: java.java,
-            args: definition.javaArgs(launch),
+            args: [...sharing, ...definition.javaArgs(launch)],
             cwd: context.layout.root,
             logFile: context.layout.logFile(definition.name),
             pidFile: context.layout.pidFile(definition.name),
@@ -329,6 +339,11 @@ function readTimeout(env: Readonly<Record<string, string | undefined>>): number 
     throw new StackError(`STACK_START_TIMEOUT_MS must be an integer of at least 1000, got "${raw}"`);
   }
   return value;
+}
+
+function isCi(env: Readonly<Record<string, string | undefined>>): boolean {
+  const value = env.CI?.trim().toLowerCase();
+  return value !== undefined && value !== "" && value !== "false" && value !== "0";
 }
 
 function portVariable(service: ServiceName): string {

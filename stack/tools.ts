@@ -10,6 +10,8 @@ export interface JavaTools {
   readonly java: string;
   readonly javac: string;
   readonly majorVersion: number;
+  /** `java -version` output, which identifies the exact JDK build. */
+  readonly versionText: string;
 }
 
 const MIN_JAVA = 17;
@@ -31,7 +33,7 @@ export function findJava(env: Readonly<Record<string, string | undefined>> = pro
     throw new MissingToolError(java, `is Java ${majorVersion}; Kafka 4 needs Java ${MIN_JAVA} or newer`);
   }
   run(javac, ["-version"], "javac");
-  return { java, javac, majorVersion };
+  return { java, javac, majorVersion, versionText };
 }
 
 /** `mvn` on PATH; only needed the first time, to fetch the jars. */

@@ -88,6 +88,8 @@ export interface ServiceDefinition {
   readonly artifacts: readonly MavenArtifact[];
   /** SIGTERM grace before SIGKILL. */
   readonly stopTimeoutMs: number;
+  /** Whether an AppCDS archive can be used: its class path must be jars only, no directories. */
+  readonly classDataSharing: boolean;
   port(ports: StackPorts): number;
   /** Writes config files, formats storage, compiles launchers; idempotent and cheap when done. */
   prepare(context: LaunchContext): Promise<void>;

@@ -32,6 +32,8 @@ export const dynamoDbService: ServiceDefinition = {
       type: "so",
     },
   ],
+  // The launcher class sits in a directory, which AppCDS cannot archive from.
+  classDataSharing: false,
   stopTimeoutMs: 10_000,
   port: (ports) => ports.dynamodb,
 

@@ -92,6 +92,7 @@ export const kafkaService: ServiceDefinition = {
     { groupId: "org.apache.logging.log4j", artifactId: "log4j-core", version: LOG4J_VERSION },
     { groupId: "org.apache.logging.log4j", artifactId: "log4j-slf4j-impl", version: LOG4J_VERSION },
   ],
+  classDataSharing: true,
   stopTimeoutMs: 30_000,
   port: (ports) => ports.kafka,
 
@@ -136,6 +137,8 @@ export const kafkaService: ServiceDefinition = {
       "-Xms256m",
       "-Xmx768m",
       "-XX:+UseSerialGC",
+      // C1 only: half the start CPU, and a test broker is never what limits a test's throughput.
+      "-XX:TieredStopAtLevel=1",
       "-XX:+ExitOnOutOfMemoryError",
       "-Djava.awt.headless=true",
       `-Dlog4j2.configurationFile=${join(confDir, "log4j2.xml")}`,

@@ -43,6 +43,7 @@ export const s3Service: ServiceDefinition = {
       withoutDependencies: true,
     },
   ],
+  classDataSharing: true,
   stopTimeoutMs: 10_000,
   port: (ports) => ports.s3,
 
