@@ -13,12 +13,13 @@ export const employeeSchema = z.object({
 });
 
 /** Employee records: the number becomes `EMP-<number>`; the age must be a positive integer. */
-export const employeePipeline = definePipeline({
-  sourceTopic: "employees",
-  targetTopic: "employees.processed",
+export const employeeRecords = {
   schema: employeeSchema,
-  transform: (employee) => ({ ...employee, "Employee-Number": `EMP-${employee["Employee-Number"]}` }),
-});
+  transform: (employee: z.infer<typeof employeeSchema>) => ({
+    ...employee,
+    "Employee-Number": `EMP-${employee["Employee-Number"]}`,
+  }),
+};
 
 export const userEventSchema = z.object({
   user_id: z.string().min(1),
@@ -27,11 +28,24 @@ export const userEventSchema = z.object({
 });
 
 /** User events: `user_id` and `action` are required; the action is normalised to lower case. */
+export const userEvents = {
+  schema: userEventSchema,
+  transform: (event: z.infer<typeof userEventSchema>) => ({
+    ...event,
+    action: event.action.trim().toLowerCase(),
+  }),
+};
+
+export const employeePipeline = definePipeline({
+  sourceTopic: "employees",
+  targetTopic: "employees.processed",
+  ...employeeRecords,
+});
+
 export const userEventPipeline = definePipeline({
   sourceTopic: "user-events",
   targetTopic: "user-events.processed",
-  schema: userEventSchema,
-  transform: (event) => ({ ...event, action: event.action.trim().toLowerCase() }),
+  ...userEvents,
 });
 
 export const pipelines = [employeePipeline, userEventPipeline];

@@ -31,6 +31,7 @@ export async function consumeRecords(kafka: Kafka, options: ConsumeOptions): Pro
     maxWaitTimeInMs: 200,
   });
   const records: ConsumedRecord[] = [];
+  const seen = new Set<string>();
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: true });
@@ -47,6 +48,11 @@ export async function consumeRecords(kafka: Kafka, options: ConsumeOptions): Pro
         .run({
           autoCommit: false,
           eachMessage: async ({ topic, partition, message }) => {
+            // A rebalance (kafkajs rejoins when a new topic's metadata settles) replays uncommitted
+            // records; counting them twice would end the read with a partition never seen.
+            const id = `${topic}:${partition}:${message.offset}`;
+            if (seen.has(id)) return;
+            seen.add(id);
             records.push({ topic, partition, message });
             if (options.commit) await commitNext(consumer, topic, partition, message.offset);
             if (records.length >= options.count) {

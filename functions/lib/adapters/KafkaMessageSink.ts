@@ -7,6 +7,7 @@ import {
   type Producer,
   type RecordMetadata,
 } from "kafkajs";
+import { TransientError } from "../core/errors";
 import type { DeliveryReceipt, MessageSink } from "../core/ports";
 import type { OutgoingMessage } from "../core/types";
 import { isConnectionError, translateKafkaError } from "./kafkaErrors";
@@ -102,14 +103,23 @@ export class KafkaMessageSink implements MessageSink {
     return kafkaMessage;
   }
 
-  /** kafkajs keeps the given order within a partition, so the n-th message there has base + n. */
+  /**
+   * kafkajs keeps the given order within a partition, so the n-th message there has base + n.
+   *
+   * kafkajs silently skips partitions missing from its metadata (seen on KRaft right after a topic
+   * is created), acknowledging a send that wrote nothing for them. A message without a broker
+   * acknowledgement for its partition therefore fails the send: retried, never lost.
+   */
   private receipts(messages: readonly Message[], metadata: readonly RecordMetadata[]): DeliveryReceipt[] {
     const next = new Map<number, number>();
     for (const m of metadata) if (m.baseOffset !== undefined) next.set(m.partition, Number(m.baseOffset));
     return messages.map((message) => {
       const partition = this.chosen.get(message) ?? -1;
-      const offset = next.get(partition) ?? -1;
-      if (offset >= 0) next.set(partition, offset + 1);
+      const offset = next.get(partition);
+      if (offset === undefined) {
+        throw new TransientError(`no acknowledgement for partition ${partition}: broker metadata incomplete`);
+      }
+      next.set(partition, offset + 1);
       return { partition, offset };
     });
   }

@@ -1,0 +1,46 @@
+import { PipelineError } from "../core/errors";
+import type { RedriveSummary } from "./types";
+
+/**
+ * The operator asked for something that cannot be done as asked: a malformed time, an unknown
+ * topic, a missing id. Reported as one line and exit code 2, never as a stack trace, because the fix
+ * is in the command line, not in the code.
+ */
+export class RedriveInputError extends PipelineError {}
+
+/** No dead letter has this id in the index. */
+export class DeadLetterNotFoundError extends RedriveInputError {
+  readonly id: string;
+
+  constructor(id: string) {
+    super(`no dead letter with id "${id}" (ids look like <topic>:<partition>:<offset>)`);
+    this.id = id;
+  }
+}
+
+/** A topic to replay to does not exist in the cluster; replay never creates topics. */
+export class UnknownTopicError extends RedriveInputError {
+  readonly topics: readonly string[];
+
+  constructor(topics: readonly string[]) {
+    super(
+      `unknown topic${topics.length > 1 ? "s" : ""} ${topics.map((t) => `"${t}"`).join(", ")}: ` +
+        "not in the cluster",
+    );
+    this.topics = topics;
+  }
+}
+
+/** A redrive stopped on an operational failure; what it did before is kept for the report. */
+export class RedriveFailedError extends PipelineError {
+  readonly summary: RedriveSummary;
+
+  constructor(summary: RedriveSummary, cause: unknown) {
+    super(
+      `redrive ${summary.runId} failed after replaying ${summary.total.replayed} record(s): ` +
+        `${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause, retriable: true },
+    );
+    this.summary = summary;
+  }
+}

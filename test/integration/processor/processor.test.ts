@@ -1,0 +1,185 @@
+import type { IHeaders } from "kafkajs";
+import { afterEach, describe, expect, it } from "vitest";
+import { BatchRetryError } from "../../../functions/lib/core/errors";
+import { DEAD_LETTER_HEADERS, LINEAGE_HEADERS } from "../../../functions/lib/core/headers";
+import type { KafkaEvent } from "../../../functions/lib/core/types";
+import { startService, stopService } from "../../../stack/stack";
+import { PipelineHarness } from "./pipelineHarness";
+
+const NON_UTF8 = Buffer.from([0xff, 0xfe, 0x7b, 0x22, 0x80]);
+const BINARY_HEADER = Buffer.from([0x00, 0xff, 0x80, 0x0a]);
+const employee = (n: number, age: number) =>
+  Buffer.from(JSON.stringify({ "Employee-Number": n, name: `E${n}`, age }));
+
+/** Good and bad records on all three partitions; the comment on each says where it must end up. */
+const SAMPLE = [0, 1, 2].flatMap((partition) => [
+  {
+    partition,
+    key: `good-${partition}`,
+    value: employee(partition, 30 + partition),
+    headers: { trace: BINARY_HEADER },
+  }, // target
+  {
+    partition,
+    key: `json-${partition}`,
+    value: Buffer.from('{"Employee-Number": 7, "name": '),
+    headers: { trace: BINARY_HEADER },
+  }, // DLQ decode
+  { partition, key: `age-${partition}`, value: employee(100 + partition, -5) }, // DLQ validate
+  { partition, key: `utf8-${partition}`, value: NON_UTF8 }, // DLQ decode
+  { partition, key: `tomb-${partition}`, value: null }, // target (tombstone forwarded)
+  { partition, key: `late-${partition}`, value: employee(200 + partition, 41) }, // target
+]);
+const GOOD_PER_PARTITION = 3;
+const BAD_PER_PARTITION = 3;
+
+const header = (headers: IHeaders | undefined, name: string) => headers?.[name]?.toString();
+
+describe("the processor against the real local stack", () => {
+  let harness: PipelineHarness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
+  it("writes good records to the target topic and bad ones, byte for byte, to the DLQ topic, S3 and the index", async () => {
+    harness = new PipelineHarness("mixed");
+    await harness.createTopics();
+    await harness.produceSource(SAMPLE);
+    const event = await harness.eventFor(SAMPLE.length);
+
+    const response = await harness.invoke(event);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    const target = await harness.read("target", 3 * GOOD_PER_PARTITION);
+    expect(target).toHaveLength(9);
+    const good = target.find((r) => r.message.key?.toString() === "good-1");
+    expect(JSON.parse(good?.message.value?.toString() ?? "")).toEqual({
+      "Employee-Number": "EMP-1",
+      name: "E1",
+      age: 31,
+    });
+    expect(good?.message.headers?.trace).toEqual(BINARY_HEADER);
+    expect(header(good?.message.headers, LINEAGE_HEADERS.sourceTopic)).toBe(harness.topics.source);
+    expect(target.find((r) => r.message.key?.toString() === "tomb-2")?.message.value).toBeNull();
+
+    const dlq = await harness.read("dlq", 3 * BAD_PER_PARTITION);
+    for (const sent of SAMPLE.filter((m) => /^(json|age|utf8)-/.test(m.key))) {
+      const dead = dlq.find((r) => r.message.key?.toString() === sent.key);
+      expect(dead?.message.value).toEqual(sent.value);
+      expect(dead?.partition).toBe(sent.partition);
+      expect(header(dead?.message.headers, DEAD_LETTER_HEADERS.originalPartition)).toBe(
+        String(sent.partition),
+      );
+      if (sent.headers) expect(dead?.message.headers?.trace).toEqual(BINARY_HEADER);
+    }
+    const nonUtf8 = dlq.find((r) => r.message.key?.toString() === "utf8-0");
+    expect(header(nonUtf8?.message.headers, DEAD_LETTER_HEADERS.stage)).toBe("decode");
+    expect(header(nonUtf8?.message.headers, DEAD_LETTER_HEADERS.errorMessage)).toBe(
+      "value is not valid UTF-8",
+    );
+
+    const envelopes = await harness.archivedEnvelopes();
+    expect(envelopes).toHaveLength(9);
+    const archived = envelopes.find((e) => Buffer.from(e.record.key ?? "", "base64").toString() === "utf8-1");
+    expect(Buffer.from(archived?.record.value ?? "", "base64")).toEqual(NON_UTF8);
+    expect(archived?.error).toMatchObject({ stage: "decode", class: "DecodeError" });
+
+    const indexed = await harness.indexedDeadLetters();
+    expect(indexed.map((d) => d.id).sort()).toEqual(envelopes.map((e) => e.id).sort());
+    expect(indexed.every((d) => d.status === "new" && d.dlqOffset !== undefined)).toBe(true);
+  });
+
+  it("reports records for retry while the target topic is missing, and loses none once it exists", async () => {
+    harness = new PipelineHarness("missing-target");
+    await harness.createTopics(["source", "dlq"]);
+    await harness.produceSource(SAMPLE);
+    const event = await harness.eventFor(SAMPLE.length);
+
+    const first = await harness.invoke(event, { remainingMs: 6_000, throwOnFullBatchFailure: false });
+
+    // Each partition starts with a good record, so each is reported from its first offset (and by
+    // default, with nothing done at all, the invocation throws so the mapping's retry limits apply).
+    expect(first.batchItemFailures).toHaveLength(3);
+    const resumeAt = new Map(
+      first.batchItemFailures.map((f) => [f.itemIdentifier.partition, Number(f.itemIdentifier.offset)]),
+    );
+    for (const [id, records] of Object.entries(event.records))
+      expect(resumeAt.get(id)).toBe(records[0]?.offset);
+
+    await harness.createTopics(["target"]);
+    const redelivered = redeliver(event, resumeAt);
+    const second = await harness.invoke(redelivered);
+
+    expect(second).toEqual({ batchItemFailures: [] });
+    expect(await harness.read("target", 9)).toHaveLength(9);
+    const deadLetters = await harness.archivedEnvelopes();
+    expect(new Set(deadLetters.map((e) => e.id)).size).toBe(9);
+  });
+
+  it("reports dead letters for retry while S3 is unreachable, and acknowledges nothing it could not archive", async () => {
+    harness = new PipelineHarness("s3-down", { S3_ENDPOINT: "http://127.0.0.1:1" });
+    await harness.createTopics();
+    await harness.produceSource(SAMPLE);
+    const event = await harness.eventFor(SAMPLE.length);
+
+    const response = await harness.invoke(event, { remainingMs: 5_000 });
+
+    // Ordered: each partition stops at its first dead letter (second record), the good one before it is done.
+    const expected = Object.entries(event.records).map(([id, records]) => ({
+      partition: id,
+      offset: records[1]?.offset,
+    }));
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort(byPartition)).toEqual(
+      expected.sort(byPartition),
+    );
+    const target = await harness.read("target", 3);
+    expect(target.map((r) => r.message.key?.toString()).sort()).toEqual(["good-0", "good-1", "good-2"]);
+  });
+});
+
+describe("the processor while the broker is down", () => {
+  let harness: PipelineHarness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
+  it("fails the whole batch so Lambda retries it, and processes all of it once the broker is back", async () => {
+    harness = new PipelineHarness("broker-down");
+    await harness.createTopics();
+    await harness.produceSource(SAMPLE);
+    const event = await harness.eventFor(SAMPLE.length);
+
+    await stopService("kafka");
+    let duringOutage: unknown;
+    try {
+      duringOutage = await harness.invoke(event, { remainingMs: 5_000 }).catch((error: unknown) => error);
+    } finally {
+      await startService("kafka");
+    }
+    const afterRestart = await harness.invoke(event);
+
+    expect(duringOutage).toBeInstanceOf(BatchRetryError);
+    expect(afterRestart).toEqual({ batchItemFailures: [] });
+    expect(await harness.read("target", 9)).toHaveLength(9);
+    expect(await harness.read("dlq", 9)).toHaveLength(9);
+  }, 180_000);
+});
+
+function redeliver(
+  event: KafkaEvent,
+  resumeAt: ReadonlyMap<string | number | undefined, number>,
+): KafkaEvent {
+  const records = Object.fromEntries(
+    Object.entries(event.records).map(([id, list]) => [
+      id,
+      list.filter((r) => r.offset >= (resumeAt.get(id) ?? Infinity)),
+    ]),
+  );
+  return { ...event, records };
+}
+
+function byPartition(a: { partition?: unknown }, b: { partition?: unknown }): number {
+  return String(a.partition).localeCompare(String(b.partition));
+}
