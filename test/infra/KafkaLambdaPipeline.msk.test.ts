@@ -1,0 +1,439 @@
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { type App, Duration } from "aws-cdk-lib";
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ATTEMPTS_TABLE, DEAD_LETTER_TABLE } from "../../functions/lib/tables";
+import {
+  CLUSTER_ARN,
+  groupArn,
+  mskSource,
+  policyStatements,
+  REPO_ROOT,
+  type Synthesized,
+  statementBySid,
+  synthPipeline,
+  topicArn,
+} from "./stacks";
+
+// The real processor entry, bundled once for the whole file.
+let synthesized: Synthesized;
+let template: Template;
+
+beforeAll(() => {
+  synthesized = synthPipeline((stack) => ({ source: mskSource(stack), maxRecordAge: Duration.hours(6) }), {
+    bundle: true,
+  });
+  template = synthesized.template;
+}, 120_000);
+
+function functionEnvironment(): Record<string, unknown> {
+  const [fn] = Object.values(template.findResources("AWS::Lambda::Function"));
+  return (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties
+    .Environment.Variables;
+}
+
+describe("processor function (MSK)", () => {
+  it("runs the bundled handler on Node 24, ARM64, in the cluster's VPC", () => {
+    // Prepare / act: synthesized in beforeAll.
+    // Assert
+    template.resourceCountIs("AWS::Lambda::Function", 1);
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Runtime: "nodejs24.x",
+      Architectures: ["arm64"],
+      Handler: "index.handler",
+      MemorySize: 512,
+      Timeout: 60,
+      VpcConfig: {
+        SubnetIds: ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"],
+        SecurityGroupIds: ["sg-0a1b2c3d4e5f60718"],
+      },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp("PipelineProcessorLogs") } },
+    });
+  });
+
+  it("configures the function through the environment variables functions/lib/config.ts reads", () => {
+    const env = functionEnvironment();
+
+    expect(env).toMatchObject({
+      KAFKA_BROKERS: "b-1.orders.abc123.c7.kafka.eu-west-1.amazonaws.com:9098",
+      KAFKA_SSL: "true",
+      KAFKA_AUTH: "iam",
+      ARCHIVE_PREFIX: "dead-letters",
+      FAILURE_KEY_NAME: "partition",
+      ORDERED: "true",
+      THROW_ON_FULL_BATCH_FAILURE: "true",
+      POWERTOOLS_SERVICE_NAME: "kafka-processor",
+      POWERTOOLS_METRICS_NAMESPACE: "KafkaLambdaPipeline",
+      NODE_OPTIONS: "--enable-source-maps",
+      ARCHIVE_BUCKET: { Ref: expect.stringMatching(/^PipelineArchiveBucket/) },
+      DEAD_LETTER_TABLE: { Ref: expect.stringMatching(/^PipelineDeadLetterTable/) },
+      ATTEMPTS_TABLE: { Ref: expect.stringMatching(/^PipelineAttemptsTable/) },
+    });
+    expect(JSON.parse(env.TOPIC_OVERRIDES as string)).toEqual({
+      employees: { target: "employees.processed", dlq: "employees.dlq" },
+      "user-events": { target: "user-events.processed", dlq: "user-events.dlq" },
+    });
+    const configSource = readFileSync(path.join(REPO_ROOT, "functions/lib/config.ts"), "utf8");
+    const notReadByConfig = Object.keys(env).filter(
+      (name) =>
+        !name.startsWith("POWERTOOLS_") && name !== "NODE_OPTIONS" && !configSource.includes(`"${name}"`),
+    );
+    expect(notReadByConfig).toEqual([]);
+  });
+
+  it("bundles a minified ESM file with a source map, without Docker", () => {
+    const { outdir } = synthesized.stack.node.root as App;
+    const [asset] = readdirSync(outdir).filter((name) => name.startsWith("asset."));
+
+    const files = readdirSync(path.join(outdir, asset ?? "")).sort();
+    const code = readFileSync(path.join(outdir, asset ?? "", "index.mjs"), "utf8");
+
+    expect(files).toEqual(["index.mjs", "index.mjs.map"]);
+    expect(code.startsWith("import { createRequire }")).toBe(true);
+    // Minified: long lines (template literals keep a few newlines), and linked to its map.
+    expect(code.length / code.split("\n").length).toBeGreaterThan(1000);
+    expect(code.trimEnd().endsWith("//# sourceMappingURL=index.mjs.map")).toBe(true);
+  });
+
+  it("keeps logs for a month in a log group of its own", () => {
+    template.hasResourceProperties("AWS::Logs::LogGroup", { RetentionInDays: 30 });
+    template.hasResource("AWS::Logs::LogGroup", { DeletionPolicy: "Retain" });
+  });
+});
+
+describe("event source mappings (MSK)", () => {
+  it("creates one mapping per source topic in provisioned mode with partial batch responses", () => {
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", 2);
+    for (const topic of ["employees", "user-events"]) {
+      template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        EventSourceArn: CLUSTER_ARN,
+        Topics: [topic],
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `kafka-lambda-pipeline-${topic}` },
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+        ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
+        MaximumRetryAttempts: 5,
+        MaximumRecordAgeInSeconds: 21_600,
+        BisectBatchOnFunctionError: true,
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: 1,
+        StartingPosition: "TRIM_HORIZON",
+        MetricsConfig: { Metrics: ["EventCount", "ErrorCount", "KafkaMetrics"] },
+      });
+    }
+  });
+
+  it("sends exhausted batches to the archive bucket as the on-failure destination", () => {
+    template.allResourcesProperties("AWS::Lambda::EventSourceMapping", {
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { "Fn::GetAtt": [Match.stringLikeRegexp("PipelineArchiveBucket"), "Arn"] },
+        },
+      },
+    });
+  });
+
+  it("is created only after the role's policy, because Lambda checks the permissions on creation", () => {
+    const mappings = Object.values(template.findResources("AWS::Lambda::EventSourceMapping")) as Array<{
+      DependsOn?: string[];
+    }>;
+    for (const mapping of mappings) {
+      expect(mapping.DependsOn).toEqual(
+        expect.arrayContaining([expect.stringMatching(/ProcessorRoleDefaultPolicy/)]),
+      );
+    }
+  });
+});
+
+describe("archive bucket", () => {
+  it("is encrypted, private, versioned, logged and retained", () => {
+    template.hasResource("AWS::S3::Bucket", {
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        VersioningConfiguration: { Status: "Enabled" },
+        LoggingConfiguration: {
+          DestinationBucketName: { Ref: Match.stringLikeRegexp("PipelineAccessLogsBucket") },
+          LogFilePrefix: "archive/",
+        },
+      },
+      DeletionPolicy: "Retain",
+      UpdateReplacePolicy: "Retain",
+    });
+  });
+
+  it("tiers objects to infrequent access and Glacier, then expires them", () => {
+    template.hasResourceProperties("AWS::S3::Bucket", {
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({
+            Status: "Enabled",
+            Transitions: [
+              { StorageClass: "STANDARD_IA", TransitionInDays: 30 },
+              { StorageClass: "GLACIER", TransitionInDays: 90 },
+            ],
+            ExpirationInDays: 365,
+            NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+          }),
+        ],
+      },
+    });
+  });
+
+  it("refuses requests without TLS", () => {
+    template.hasResourceProperties("AWS::S3::BucketPolicy", {
+      Bucket: { Ref: Match.stringLikeRegexp("PipelineArchiveBucket") },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Deny",
+            Action: "s3:*",
+            Principal: { AWS: "*" },
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe("DynamoDB tables", () => {
+  it.each([
+    [
+      "dead-letter",
+      DEAD_LETTER_TABLE.ttlAttribute,
+      [DEAD_LETTER_TABLE.partitionKey, DEAD_LETTER_TABLE.sortKey],
+    ],
+    ["attempts", ATTEMPTS_TABLE.ttlAttribute, [ATTEMPTS_TABLE.partitionKey]],
+  ])("%s table is on-demand, encrypted, recoverable, expiring and protected", (_name, ttl, keys) => {
+    template.hasResource("AWS::DynamoDB::Table", {
+      Properties: Match.objectLike({
+        BillingMode: "PAY_PER_REQUEST",
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: ttl, Enabled: true },
+        DeletionProtectionEnabled: true,
+        KeySchema: keys.map((name, i) => ({ AttributeName: name, KeyType: i === 0 ? "HASH" : "RANGE" })),
+      }),
+      DeletionPolicy: "Retain",
+    });
+  });
+
+  it("gives the dead-letter table the byTopic and byStatus indexes of functions/lib/tables.ts", () => {
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      GlobalSecondaryIndexes: [DEAD_LETTER_TABLE.byTopicIndex, DEAD_LETTER_TABLE.byStatusIndex].map(
+        (index) => ({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: "HASH" },
+            { AttributeName: index.sortKey, KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        }),
+      ),
+    });
+  });
+});
+
+describe("IAM (MSK)", () => {
+  it("uses no AWS managed policy", () => {
+    const roles = Object.values(template.findResources("AWS::IAM::Role")) as Array<{
+      Properties: { ManagedPolicyArns?: unknown };
+    }>;
+    expect(roles).toHaveLength(1);
+    expect(roles[0]?.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it("reads only the source topics and commits only the consumer groups", () => {
+    expect(statementBySid(template, "ReadSourceTopics")).toEqual({
+      Sid: "ReadSourceTopics",
+      Effect: "Allow",
+      Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
+      Resource: [topicArn("employees"), topicArn("user-events")],
+    });
+    expect(statementBySid(template, "CommitConsumerGroups")).toEqual({
+      Sid: "CommitConsumerGroups",
+      Effect: "Allow",
+      Action: ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"],
+      Resource: [groupArn("kafka-lambda-pipeline-employees"), groupArn("kafka-lambda-pipeline-user-events")],
+    });
+    expect(statementBySid(template, "ConnectToCluster")?.Resource).toBe(CLUSTER_ARN);
+  });
+
+  it("writes only the target and DLQ topics", () => {
+    expect(statementBySid(template, "ProduceToTargetAndDlqTopics")).toEqual({
+      Sid: "ProduceToTargetAndDlqTopics",
+      Effect: "Allow",
+      Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+      Resource: ["employees.processed", "employees.dlq", "user-events.processed", "user-events.dlq"].map(
+        topicArn,
+      ),
+    });
+    const writes = policyStatements(template).filter((s) =>
+      ([] as unknown[]).concat(s.Action).includes("kafka-cluster:WriteData"),
+    );
+    expect(writes).toHaveLength(1);
+  });
+
+  it("puts objects only under the archive prefix and the on-failure destination's prefix", () => {
+    const s3Statements = policyStatements(template).filter((s) => JSON.stringify(s.Action).includes("s3:"));
+    expect(s3Statements.map((s) => [s.Sid, s.Action])).toEqual([
+      ["WriteArchiveObjects", "s3:PutObject"],
+      ["WriteOnFailureBatches", "s3:PutObject"],
+      ["ListArchiveForOnFailure", "s3:ListBucket"],
+    ]);
+    const objectSuffixes = s3Statements
+      .filter((s) => s.Action === "s3:PutObject")
+      .map((s) => (s.Resource as { "Fn::Join": [string, unknown[]] })["Fn::Join"][1][1]);
+    expect(objectSuffixes).toEqual(["/dead-letters/*", "/aws/lambda/*"]);
+  });
+
+  it("uses only its two tables and the two named indexes, never Scan", () => {
+    const tables = statementBySid(template, "ReadWriteTables");
+    expect(tables?.Resource).toEqual([
+      { "Fn::GetAtt": [expect.stringMatching(/PipelineDeadLetterTable/), "Arn"] },
+      { "Fn::GetAtt": [expect.stringMatching(/PipelineAttemptsTable/), "Arn"] },
+    ]);
+    expect(tables?.Action).not.toContain("dynamodb:Scan");
+    const indexes = statementBySid(template, "QueryDeadLetterIndexes")?.Resource as Array<{
+      "Fn::Join": [string, unknown[]];
+    }>;
+    expect(indexes.map((r) => r["Fn::Join"][1][1])).toEqual(["/index/byTopic", "/index/byStatus"]);
+  });
+
+  it('has "*" only where AWS forces it: the VPC network-interface actions', () => {
+    const wildcards = policyStatements(template).filter((s) => JSON.stringify(s.Resource).includes('"*"'));
+    expect(wildcards.map((s) => s.Sid)).toEqual(["ManageVpcNetworkInterfaces"]);
+    expect(wildcards[0]?.Action).toEqual(expect.arrayContaining(["ec2:CreateNetworkInterface"]));
+    expect(JSON.stringify(wildcards[0]?.Action)).not.toMatch(/kafka|s3|dynamodb|secretsmanager/);
+  });
+});
+
+describe("alarms and dashboard", () => {
+  const namespace = "KafkaLambdaPipeline";
+  const service = [{ Name: "service", Value: "kafka-processor" }];
+
+  it.each([
+    ["RecordsDeadLettered", 1],
+    ["DeadLetterWriteFailures", 1],
+  ])("alarms on any %s", (metricName, threshold) => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: namespace,
+      MetricName: metricName,
+      Dimensions: service,
+      Statistic: "Sum",
+      Threshold: threshold,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      TreatMissingData: "notBreaching",
+      AlarmActions: [{ Ref: Match.stringLikeRegexp("AlarmTopic") }],
+    });
+  });
+
+  it("alarms on function errors and on offset lag over the threshold", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/Lambda",
+      MetricName: "Errors",
+      Threshold: 1,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp("AlarmTopic") }],
+    });
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/Lambda",
+      MetricName: "OffsetLag",
+      Statistic: "Maximum",
+      Threshold: 1000,
+      ComparisonOperator: "GreaterThanThreshold",
+      EvaluationPeriods: 3,
+    });
+  });
+
+  it("alarms per mapping on deliveries to (or failures of) the on-failure destination", () => {
+    const alarms = template.findResources("AWS::CloudWatch::Alarm", {
+      Properties: { Metrics: Match.anyValue() },
+    });
+    expect(Object.keys(alarms)).toHaveLength(2);
+    for (const alarm of Object.values(alarms) as Array<{
+      Properties: { Metrics: Array<Record<string, unknown>> };
+    }>) {
+      const names = alarm.Properties.Metrics.flatMap((m) =>
+        m.MetricStat === undefined
+          ? []
+          : [(m.MetricStat as { Metric: { MetricName: string } }).Metric.MetricName],
+      );
+      expect(names).toEqual([
+        "OnFailureDestinationDeliveredEventCount",
+        "OnFailureDestinationDeliveryErrorCount",
+      ]);
+      expect(JSON.stringify(alarm.Properties.Metrics)).toContain("EventSourceMappingUUID");
+    }
+  });
+
+  it("notifies a KMS-encrypted, TLS-only SNS topic", () => {
+    template.hasResourceProperties("AWS::SNS::Topic", {
+      KmsMasterKeyId: { "Fn::GetAtt": [Match.stringLikeRegexp("AlarmTopicKey"), "Arn"] },
+    });
+    template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+        ]),
+      },
+    });
+  });
+
+  it("draws records by stage, retries, write failures, errors, duration, throttles and lag", () => {
+    const [dashboard] = Object.values(template.findResources("AWS::CloudWatch::Dashboard")) as Array<{
+      Properties: { DashboardBody: unknown };
+    }>;
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const text of [
+      "RecordsReceived",
+      "RecordsProcessed",
+      "RecordsDeadLettered",
+      "Stage",
+      "retries-exhausted",
+      "RecordsRetried",
+      "DeadLetterWriteFailures",
+      "Errors",
+      "Throttles",
+      "Duration",
+      "BatchDuration",
+      "OffsetLag",
+      "MaxOffsetLag",
+      "OnFailureDestinationDeliveredEventCount",
+    ]) {
+      expect(body).toContain(text);
+    }
+  });
+
+  it("exposes every resource as a public field", () => {
+    const { pipeline } = synthesized;
+    expect([...pipeline.eventSourceMappings.keys()]).toEqual(["employees", "user-events"]);
+    expect(pipeline.alarms.onFailureDeliveries.size).toBe(2);
+    expect(pipeline.kafkaEnvironment).toEqual({
+      KAFKA_BROKERS: "b-1.orders.abc123.c7.kafka.eu-west-1.amazonaws.com:9098",
+      KAFKA_SSL: "true",
+      KAFKA_AUTH: "iam",
+    });
+    for (const resource of [
+      pipeline.processor,
+      pipeline.processorRole,
+      pipeline.processorLogGroup,
+      pipeline.archiveBucket,
+      pipeline.accessLogsBucket,
+      pipeline.deadLetterTable,
+      pipeline.attemptsTable,
+      pipeline.alarmTopic,
+      pipeline.dashboard,
+    ]) {
+      expect(resource).toBeDefined();
+    }
+  });
+});

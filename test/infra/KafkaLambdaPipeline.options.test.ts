@@ -1,0 +1,120 @@
+import { CfnParameter, RemovalPolicy } from "aws-cdk-lib";
+import { Match } from "aws-cdk-lib/assertions";
+import { StartingPosition } from "aws-cdk-lib/aws-lambda";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import * as sns from "aws-cdk-lib/aws-sns";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  mskSource,
+  policyStatements,
+  type Synthesized,
+  statementBySid,
+  synthPipeline,
+  topicArn,
+} from "./stacks";
+
+let tokenArn: Synthesized;
+let throwAway: Synthesized;
+let shared: Synthesized;
+
+beforeAll(() => {
+  tokenArn = synthPipeline((stack) => ({
+    source: mskSource(stack, {
+      clusterArn: new CfnParameter(stack, "ClusterArn", { type: "String" }).valueAsString,
+    }),
+    pipelines: [{ source: "orders" }],
+    onFailure: { type: "kafka", topic: "pipeline.on-failure" },
+    pollers: {
+      mode: "provisioned",
+      minimumPollers: 2,
+      maximumPollers: 8,
+      pollerGroupName: "shared-pollers",
+    },
+    startingPosition: StartingPosition.LATEST,
+    archivePrefix: "archive/dlq/",
+  }));
+  throwAway = synthPipeline((stack) => ({
+    source: mskSource(stack),
+    removalPolicy: RemovalPolicy.DESTROY,
+    alarmEmail: "oncall@example.com",
+  }));
+  shared = synthPipeline((stack) => ({
+    source: mskSource(stack),
+    alarmTopic: sns.Topic.fromTopicArn(stack, "Oncall", "arn:aws:sns:eu-west-1:111122223333:oncall"),
+    serverAccessLogsBucket: s3.Bucket.fromBucketName(stack, "Logs", "central-access-logs"),
+  }));
+}, 120_000);
+
+describe("an MSK cluster ARN known only at deploy time", () => {
+  it("derives topic and group ARNs with intrinsics", () => {
+    const read = statementBySid(tokenArn.template, "ReadSourceTopics");
+
+    expect(JSON.stringify(read?.Resource)).toContain('"Fn::Split":[":cluster/",{"Ref":"ClusterArn"}]');
+    expect(JSON.stringify(read?.Resource)).toContain(":topic/");
+    expect(JSON.stringify(statementBySid(tokenArn.template, "CommitConsumerGroups")?.Resource)).toContain(
+      "/kafka-lambda-pipeline-orders",
+    );
+  });
+
+  it("lets the mapping write the Kafka on-failure topic, and nothing under aws/lambda/ in S3", () => {
+    const onFailure = statementBySid(tokenArn.template, "WriteOnFailureTopic");
+
+    expect(onFailure?.Action).toEqual(["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"]);
+    expect(JSON.stringify(onFailure?.Resource)).toContain("/pipeline.on-failure");
+    expect(policyStatements(tokenArn.template).map((s) => s.Sid)).not.toContain("WriteOnFailureBatches");
+  });
+
+  it("applies the poller group, starting position and archive prefix", () => {
+    tokenArn.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 8, PollerGroupName: "shared-pollers" },
+      StartingPosition: "LATEST",
+      DestinationConfig: { OnFailure: { Destination: "kafka://pipeline.on-failure" } },
+    });
+    tokenArn.template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ ARCHIVE_PREFIX: "archive/dlq" }) },
+    });
+    const archive = statementBySid(tokenArn.template, "WriteArchiveObjects")?.Resource as {
+      "Fn::Join": [string, unknown[]];
+    };
+    expect(archive["Fn::Join"][1][1]).toBe("/archive/dlq/*");
+  });
+});
+
+describe("a throw-away environment (RemovalPolicy.DESTROY)", () => {
+  it("deletes the bucket, tables and logs with the stack and drops table deletion protection", () => {
+    for (const type of ["AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::Logs::LogGroup"]) {
+      const resources = Object.values(throwAway.template.findResources(type)) as Array<{
+        DeletionPolicy: string;
+      }>;
+      expect(resources.map((r) => r.DeletionPolicy)).toEqual(resources.map(() => "Delete"));
+    }
+    throwAway.template.allResourcesProperties("AWS::DynamoDB::Table", { DeletionProtectionEnabled: false });
+  });
+
+  it("subscribes the alarm email to the alarm topic", () => {
+    throwAway.template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "oncall@example.com",
+    });
+  });
+});
+
+describe("shared alarm topic and access-log bucket", () => {
+  it("creates neither a topic, a key nor a log bucket, and alarms notify the given topic", () => {
+    shared.template.resourceCountIs("AWS::SNS::Topic", 0);
+    shared.template.resourceCountIs("AWS::KMS::Key", 0);
+    shared.template.resourceCountIs("AWS::S3::Bucket", 1);
+    shared.template.allResourcesProperties("AWS::CloudWatch::Alarm", {
+      AlarmActions: ["arn:aws:sns:eu-west-1:111122223333:oncall"],
+    });
+    shared.template.hasResourceProperties("AWS::S3::Bucket", {
+      LoggingConfiguration: { DestinationBucketName: "central-access-logs" },
+    });
+  });
+
+  it("still produces only to its own topics", () => {
+    expect(statementBySid(shared.template, "ProduceToTargetAndDlqTopics")?.Resource).toEqual(
+      ["employees.processed", "employees.dlq", "user-events.processed", "user-events.dlq"].map(topicArn),
+    );
+  });
+});

@@ -1,0 +1,132 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  AppConfigError,
+  CONFIG_CONTEXT_KEY,
+  CONFIG_FILE_CONTEXT_KEY,
+  loadAppConfig,
+  parseAppConfig,
+} from "../../infra/config";
+import { REPO_ROOT } from "./stacks";
+
+const readJson = (file: string): unknown => JSON.parse(readFileSync(path.join(REPO_ROOT, file), "utf8"));
+const context = (values: Record<string, unknown>) => ({ tryGetContext: (key: string) => values[key] });
+const mskExample = () => structuredClone(readJson("infra/examples/msk.json")) as Record<string, unknown>;
+
+function errorOf(act: () => unknown): Error {
+  try {
+    act();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected an error");
+}
+
+describe("app configuration", () => {
+  it("ships cdk.json with the MSK example inline, so a fresh clone synthesizes", () => {
+    const cdkJson = readJson("cdk.json") as { app: string; context: Record<string, unknown> };
+
+    expect(cdkJson.app).toBe("npx tsx infra/app.ts");
+    expect(cdkJson.context[CONFIG_CONTEXT_KEY]).toEqual(readJson("infra/examples/msk.json"));
+    expect(loadAppConfig(context(cdkJson.context)).source.type).toBe("msk");
+  });
+
+  it.each(["infra/examples/msk.json", "infra/examples/self-managed.json"])(
+    "accepts the example %s",
+    (file) => {
+      const config = loadAppConfig(context({ [CONFIG_FILE_CONTEXT_KEY]: file }), REPO_ROOT);
+
+      expect(config.stackName).toMatch(/^KafkaLambdaPipeline/);
+    },
+  );
+
+  it("lets a config file given with -c replace the inline context", () => {
+    const values = {
+      [CONFIG_CONTEXT_KEY]: mskExample(),
+      [CONFIG_FILE_CONTEXT_KEY]: "infra/examples/self-managed.json",
+    };
+
+    expect(loadAppConfig(context(values), REPO_ROOT).source.type).toBe("self-managed");
+  });
+
+  it("accepts the inline context as a JSON string, as -c passes it", () => {
+    const config = loadAppConfig(context({ [CONFIG_CONTEXT_KEY]: JSON.stringify(mskExample()) }));
+
+    expect(config.production).toBe(true);
+  });
+
+  it("defaults the stack name and production mode", () => {
+    const raw = mskExample();
+    delete raw.stackName;
+    delete raw.production;
+
+    const config = parseAppConfig(raw, "test");
+
+    expect(config.stackName).toBe("KafkaLambdaPipeline");
+    expect(config.production).toBe(true);
+  });
+
+  it("explains where to put the configuration when there is none", () => {
+    const error = errorOf(() => loadAppConfig(context({})));
+
+    expect(error).toBeInstanceOf(AppConfigError);
+    expect(error.message).toContain(`-c ${CONFIG_FILE_CONTEXT_KEY}=path/to/config.json`);
+  });
+
+  it.each<[string, (raw: Record<string, unknown>) => void, RegExp]>([
+    [
+      "a misspelled key",
+      (raw) => {
+        raw.batchSise = 10;
+      },
+      /kafkaPipeline: Unrecognized key: "batchSise"/,
+    ],
+    [
+      "a subnet ID that is not one",
+      (raw) => {
+        (raw.source as Record<string, unknown>).subnetIds = ["my-subnet"];
+      },
+      /kafkaPipeline\.source\.subnetIds\.0: must look like subnet-0123456789abcdef0/,
+    ],
+    [
+      "an unknown source type",
+      (raw) => {
+        (raw.source as Record<string, unknown>).type = "confluent";
+      },
+      /kafkaPipeline\.source\.type/,
+    ],
+    [
+      "a retention CloudWatch does not offer",
+      (raw) => {
+        raw.processor = { logRetentionDays: 31 };
+      },
+      /kafkaPipeline\.processor\.logRetentionDays: must be one of 1, 3, 5/,
+    ],
+    [
+      "a partial secret ARN",
+      (raw) => {
+        raw.source = { ...(readJson("infra/examples/self-managed.json") as { source: object }).source };
+        (raw.source as Record<string, unknown>).secretArn =
+          "arn:aws:secretsmanager:eu-west-1:111122223333:secret:kafka";
+      },
+      /kafkaPipeline\.source\.secretArn: must be the complete ARN/,
+    ],
+  ])("names the field of %s", (_name, mutate, message) => {
+    const raw = mskExample();
+    mutate(raw);
+
+    const error = errorOf(() => parseAppConfig(raw, "test"));
+
+    expect(error).toBeInstanceOf(AppConfigError);
+    expect(error.message).toMatch(message);
+  });
+
+  it("reports a config file that is not JSON", () => {
+    const error = errorOf(() =>
+      loadAppConfig(context({ [CONFIG_FILE_CONTEXT_KEY]: "infra/app.ts" }), REPO_ROOT),
+    );
+
+    expect(error.message).toMatch(/is not JSON/);
+  });
+});

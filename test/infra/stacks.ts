@@ -1,0 +1,123 @@
+/**
+ * Builders for the stacks under test. Test files build their stacks once (beforeAll) and assert on
+ * the shared templates; only the file that checks the bundle pays for esbuild.
+ */
+import * as path from "node:path";
+import { App, Fn, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import * as cxapi from "aws-cdk-lib/cx-api";
+import { loadAppConfig } from "../../infra/config";
+import {
+  KafkaLambdaPipeline,
+  type KafkaLambdaPipelineProps,
+} from "../../infra/constructs/KafkaLambdaPipeline";
+import type { MskSource, SelfManagedKafkaSource } from "../../infra/constructs/types";
+import { KafkaPipelineStack } from "../../infra/KafkaPipelineStack";
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+
+export const CLUSTER_ARN =
+  "arn:aws:kafka:eu-west-1:111122223333:cluster/orders-cluster/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9-7";
+export const CLUSTER_PATH = "orders-cluster/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9-7";
+export const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:kafka/credentials-AbC123";
+
+export function topicArn(topic: string): string {
+  return `arn:aws:kafka:eu-west-1:111122223333:topic/${CLUSTER_PATH}/${topic}`;
+}
+
+export function groupArn(group: string): string {
+  return `arn:aws:kafka:eu-west-1:111122223333:group/${CLUSTER_PATH}/${group}`;
+}
+
+/**
+ * Without `bundle`, the app skips asset bundling (CDK's own `aws:cdk:bundling-stacks` switch): the
+ * template is the same, minus seconds of esbuild per stack. Only tests about the bundle need it.
+ * CDK's built-in CloudFormation schema check is left to `npm run synth`: loading the schemas costs
+ * each test worker about 8 seconds.
+ */
+export function newApp(options: { bundle?: boolean; context?: Record<string, unknown> } = {}): App {
+  return new App({
+    builtinCloudFormationValidation: false,
+    context: { [cxapi.BUNDLING_STACKS]: options.bundle === true ? ["**"] : [], ...options.context },
+  });
+}
+
+export function newStack(id = "Test", options: { bundle?: boolean } = {}): Stack {
+  return new Stack(newApp(options), id);
+}
+
+function network(stack: Stack) {
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, "Vpc", {
+    vpcId: "vpc-0a1b2c3d4e5f60718",
+    availabilityZones: Fn.getAzs(),
+  });
+  const subnets = ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"].map((id, i) =>
+    ec2.Subnet.fromSubnetId(stack, `Subnet${i}`, id),
+  );
+  const group = ec2.SecurityGroup.fromSecurityGroupId(stack, "Sg", "sg-0a1b2c3d4e5f60718", {
+    mutable: false,
+  });
+  return { vpc, vpcSubnets: { subnets }, securityGroups: [group] };
+}
+
+export function mskSource(stack: Stack, overrides: Partial<MskSource> = {}): MskSource {
+  return {
+    type: "msk",
+    clusterArn: CLUSTER_ARN,
+    bootstrapBrokers: "b-1.orders.abc123.c7.kafka.eu-west-1.amazonaws.com:9098",
+    ...network(stack),
+    ...overrides,
+  };
+}
+
+export function selfManagedSource(
+  stack: Stack,
+  overrides: Partial<SelfManagedKafkaSource> = {},
+  withVpc = true,
+): SelfManagedKafkaSource {
+  return {
+    type: "self-managed",
+    bootstrapServers: ["kafka-1.example.com:9096", "kafka-2.example.com:9096"],
+    authentication: "sasl-scram-512",
+    secret: secretsmanager.Secret.fromSecretCompleteArn(stack, "KafkaSecret", SECRET_ARN),
+    ...(withVpc ? network(stack) : {}),
+    ...overrides,
+  };
+}
+
+export interface Synthesized {
+  readonly stack: Stack;
+  readonly pipeline: KafkaLambdaPipeline;
+  readonly template: Template;
+}
+
+export function synthPipeline(
+  build: (stack: Stack) => KafkaLambdaPipelineProps,
+  options: { bundle?: boolean } = {},
+): Synthesized {
+  const stack = newStack("Test", options);
+  const pipeline = new KafkaLambdaPipeline(stack, "Pipeline", build(stack));
+  return { stack, pipeline, template: Template.fromStack(stack) };
+}
+
+/** The deployable stack, built from a config file the way `cdk synth` builds it. */
+export function exampleStack(file: string): KafkaPipelineStack {
+  const app = newApp({ context: { kafkaPipelineConfigFile: file } });
+  const config = loadAppConfig(app.node, REPO_ROOT);
+  return new KafkaPipelineStack(app, config.stackName, { config });
+}
+
+/** The statements of every IAM policy in the template, flattened. */
+export function policyStatements(template: Template): Array<Record<string, unknown>> {
+  return Object.values(template.findResources("AWS::IAM::Policy")).flatMap(
+    (policy) =>
+      (policy as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
+        .PolicyDocument.Statement,
+  );
+}
+
+export function statementBySid(template: Template, sid: string): Record<string, unknown> | undefined {
+  return policyStatements(template).find((statement) => statement.Sid === sid);
+}
