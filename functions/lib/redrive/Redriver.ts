@@ -353,9 +353,9 @@ export class Redriver {
           topic,
           items.map((i) => i.message),
         );
-        items.forEach((item, i) =>
-          produced.push({ item, receipt: receipts[i] ?? { partition: -1, offset: -1 } }),
-        );
+        for (const [i, item] of items.entries()) {
+          produced.push({ item, receipt: receipts[i] ?? { partition: -1, offset: -1 } });
+        }
       } catch (error) {
         if (isRetriable(error)) throw error;
         for (const item of items) {
