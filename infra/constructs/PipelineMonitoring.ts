@@ -160,9 +160,9 @@ export class PipelineMonitoring extends Construct {
 
   private createDashboard(): cloudwatch.Dashboard {
     const { processor, mappings } = this.props;
-    const perMapping = (metricName: string, statistic: string = cloudwatch.Stats.SUM) =>
+    const perMapping = (metricName: string, what: string, statistic: string = cloudwatch.Stats.SUM) =>
       [...mappings].map(([topic, mapping]) =>
-        mappingMetric(mapping, metricName, statistic).with({ label: topic }),
+        mappingMetric(mapping, metricName, statistic).with({ label: `${topic} ${what}` }),
       );
     const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = []) =>
       new cloudwatch.GraphWidget({ title, left, right, width: 12, height: 6 });
@@ -229,18 +229,19 @@ export class PipelineMonitoring extends Construct {
             label: "max (function)",
           }),
         ],
-        perMapping("MaxOffsetLag", cloudwatch.Stats.MAXIMUM),
+        perMapping("MaxOffsetLag", "max lag", cloudwatch.Stats.MAXIMUM),
       ),
     );
     dashboard.addWidgets(
       graph(
         "Mapping: batches to the on-failure destination / delivery errors",
-        perMapping("OnFailureDestinationDeliveredEventCount"),
-        perMapping("OnFailureDestinationDeliveryErrorCount"),
+        perMapping("OnFailureDestinationDeliveredEventCount", "delivered"),
+        perMapping("OnFailureDestinationDeliveryErrorCount", "delivery errors"),
       ),
-      graph("Mapping: polling and invoke errors", [
-        ...perMapping("PollingErrorCount"),
-        ...perMapping("InvokeErrorCount"),
+      graph("Mapping: polling errors, invoke errors, dropped records", [
+        ...perMapping("PollingErrorCount", "polling errors"),
+        ...perMapping("InvokeErrorCount", "invoke errors"),
+        ...perMapping("DroppedEventCount", "dropped"),
       ]),
     );
     const alarms = [
