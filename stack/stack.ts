@@ -174,7 +174,7 @@ async function startServices(names: readonly ServiceName[], options: StackOption
         log(`fetching jars for ${stale.map((s) => s.service).join(", ")} with Maven (first start only)`);
         await fetchArtifacts(context.layout, stale, mvn);
       }
-      launched = await Promise.all(
+      const launches = await Promise.allSettled(
         toStart.map(async (definition) => {
           const launch = launchContext(definition, context, java);
           await definition.prepare(launch);
@@ -197,6 +197,12 @@ async function startServices(names: readonly ServiceName[], options: StackOption
           return { definition, pid };
         }),
       );
+      launched = launches.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+      const launchFailure = launches.find((r) => r.status === "rejected");
+      if (launchFailure !== undefined) {
+        await Promise.all(launched.map(({ definition }) => stopService(definition.name, options)));
+        throw launchFailure.reason;
+      }
     }
 
     const deadline = Date.now() + timeoutMs;
