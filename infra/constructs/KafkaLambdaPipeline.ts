@@ -188,7 +188,7 @@ export class KafkaLambdaPipeline extends Construct {
     this.accessLogsBucket = props.serverAccessLogsBucket ?? this.createAccessLogsBucket();
     this.archiveBucket = this.createArchiveBucket(this.accessLogsBucket);
 
-    const processor = this.createFunction("Processor", {
+    const processor = this.addFunction("Processor", {
       description: "Kafka records: decode, validate, transform, produce; dead letters to DLQ topic and S3",
       entry: props.processorEntry ?? path.join(REPO_ROOT, "functions/processor/handler.ts"),
       environment: {
@@ -368,7 +368,8 @@ export class KafkaLambdaPipeline extends Construct {
     });
   }
 
-  private grantTablesReadWrite(grantee: iam.IGrantable): void {
+  /** Lets a principal read and write both tables and query the dead-letter indexes (never Scan). */
+  grantTablesReadWrite(grantee: iam.IGrantable): void {
     const indexArns = [DEAD_LETTER_TABLE.byTopicIndex.name, DEAD_LETTER_TABLE.byStatusIndex.name].map(
       (index) => `${this.deadLetterTable.tableArn}/index/${index}`,
     );
@@ -482,10 +483,13 @@ export class KafkaLambdaPipeline extends Construct {
   }
 
   /**
-   * One function with its own role and log group. The role starts with nothing but writing to that
-   * log group (and the network interfaces a VPC needs); every other permission is granted explicitly.
+   * Adds a function built like the processor (Node 24, ARM64, bundled with esbuild, in the source's
+   * network, Powertools settings) with its own role and log group. The role starts with nothing but
+   * writing to that log group (and the network interfaces a VPC needs); grant the rest explicitly,
+   * e.g. with {@link grantKafkaProduce} and {@link grantTablesReadWrite}. This is how a second
+   * function (such as a dead-letter redrive) joins the pipeline.
    */
-  private createFunction(
+  addFunction(
     id: string,
     options: { description: string; entry: string; environment: Record<string, string> },
   ): { fn: nodejs.NodejsFunction; role: iam.Role; logGroup: logs.LogGroup } {

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { CfnParameter, RemovalPolicy } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
@@ -7,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   mskSource,
   policyStatements,
+  REPO_ROOT,
   type Synthesized,
   statementBySid,
   synthPipeline,
@@ -38,11 +40,23 @@ beforeAll(() => {
     removalPolicy: RemovalPolicy.DESTROY,
     alarmEmail: "oncall@example.com",
   }));
-  shared = synthPipeline((stack) => ({
-    source: mskSource(stack),
-    alarmTopic: sns.Topic.fromTopicArn(stack, "Oncall", "arn:aws:sns:eu-west-1:111122223333:oncall"),
-    serverAccessLogsBucket: s3.Bucket.fromBucketName(stack, "Logs", "central-access-logs"),
-  }));
+  shared = synthPipeline(
+    (stack) => ({
+      source: mskSource(stack),
+      alarmTopic: sns.Topic.fromTopicArn(stack, "Oncall", "arn:aws:sns:eu-west-1:111122223333:oncall"),
+      serverAccessLogsBucket: s3.Bucket.fromBucketName(stack, "Logs", "central-access-logs"),
+    }),
+    {
+      extend: (pipeline) => {
+        const redrive = pipeline.addFunction("Redrive", {
+          description: "a second function",
+          entry: path.join(REPO_ROOT, "functions/processor/handler.ts"),
+          environment: { ...pipeline.kafkaEnvironment },
+        });
+        pipeline.grantKafkaProduce(redrive.role, ["employees.processed"]);
+      },
+    },
+  );
 }, 120_000);
 
 describe("an MSK cluster ARN known only at deploy time", () => {
@@ -99,6 +113,35 @@ describe("a throw-away environment (RemovalPolicy.DESTROY)", () => {
   });
 });
 
+describe("a second function added with addFunction", () => {
+  it("gets its own role, log group and network, and only the permissions granted to it", () => {
+    shared.template.resourceCountIs("AWS::Lambda::Function", 2);
+    shared.template.resourceCountIs("AWS::Logs::LogGroup", 2);
+    shared.template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: "a second function",
+      Runtime: "nodejs24.x",
+      Architectures: ["arm64"],
+      VpcConfig: Match.objectLike({ SecurityGroupIds: ["sg-0a1b2c3d4e5f60718"] }),
+      Environment: {
+        Variables: Match.objectLike({ KAFKA_AUTH: "iam", POWERTOOLS_SERVICE_NAME: "kafka-processor" }),
+      },
+    });
+    const [redrivePolicy] = Object.values(
+      shared.template.findResources("AWS::IAM::Policy", {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp("PipelineRedriveRole") }] },
+      }),
+    ) as Array<{ Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }>;
+    const statements = redrivePolicy?.Properties.PolicyDocument.Statement ?? [];
+    expect(statements.map((s) => s.Sid)).toEqual([
+      undefined,
+      "ManageVpcNetworkInterfaces",
+      "ConnectToCluster",
+      "ProduceToTargetAndDlqTopics",
+    ]);
+    expect(statements.at(-1)?.Resource).toBe(topicArn("employees.processed"));
+  });
+});
+
 describe("shared alarm topic and access-log bucket", () => {
   it("creates neither a topic, a key nor a log bucket, and alarms notify the given topic", () => {
     shared.template.resourceCountIs("AWS::SNS::Topic", 0);
@@ -113,7 +156,15 @@ describe("shared alarm topic and access-log bucket", () => {
   });
 
   it("still produces only to its own topics", () => {
-    expect(statementBySid(shared.template, "ProduceToTargetAndDlqTopics")?.Resource).toEqual(
+    const processorPolicy = Object.values(
+      shared.template.findResources("AWS::IAM::Policy", {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp("PipelineProcessorRole") }] },
+      }),
+    )[0] as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } };
+    const produce = processorPolicy.Properties.PolicyDocument.Statement.find(
+      (s) => s.Sid === "ProduceToTargetAndDlqTopics",
+    );
+    expect(produce?.Resource).toEqual(
       ["employees.processed", "employees.dlq", "user-events.processed", "user-events.dlq"].map(topicArn),
     );
   });

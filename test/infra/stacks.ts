@@ -95,10 +95,11 @@ export interface Synthesized {
 
 export function synthPipeline(
   build: (stack: Stack) => KafkaLambdaPipelineProps,
-  options: { bundle?: boolean } = {},
+  options: { bundle?: boolean; extend?: (pipeline: KafkaLambdaPipeline) => void } = {},
 ): Synthesized {
   const stack = newStack("Test", options);
   const pipeline = new KafkaLambdaPipeline(stack, "Pipeline", build(stack));
+  options.extend?.(pipeline);
   return { stack, pipeline, template: Template.fromStack(stack) };
 }
 
