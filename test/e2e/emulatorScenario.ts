@@ -1,0 +1,148 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import { type Admin, Kafka } from "kafkajs";
+import {
+  EventSourceMappingEmulator,
+  type EventSourceMappingEmulatorOptions,
+  type RunLimits,
+  type RunResult,
+} from "../../emulator/EventSourceMappingEmulator";
+import { silentEmulatorLogger } from "../../emulator/logger";
+import { locateRecords, type Placement, sourceId } from "../../emulator/reconcile/locateRecords";
+import { type Reconciliation, reconcile } from "../../emulator/reconcile/reconcile";
+import { type ProducedSample, produceSamples } from "../../emulator/samples/produceSamples";
+import { type SampleRecord, sampleStream } from "../../emulator/samples/sampleStream";
+import { type MappingSettingsInput, resolveMappingSettings } from "../../emulator/settings";
+import type { KafkaLambdaHandler } from "../../emulator/types";
+import { loadConfig } from "../../functions/lib/config";
+import { definePipeline } from "../../functions/lib/core/pipeline";
+import { silentLogger } from "../../functions/lib/core/ports";
+import { createProcessor, s3ClientConfig } from "../../functions/lib/lambda/createProcessor";
+import { withKafkaBatchProcessing } from "../../functions/lib/lambda/withKafkaBatchProcessing";
+import { employeeSchema } from "../../functions/processor/pipelines";
+import { localKafkaConfig, localS3ClientConfig } from "../../stack/clients";
+import { ensureTopics } from "../../stack/provision";
+import { DEFAULT_PARTITIONS, topicSpec } from "../../stack/topology";
+import { uniqueName } from "../support/names";
+
+export const BUCKET = loadConfig().archive.bucket;
+
+/**
+ * One employee pipeline on topics of its own, run by the emulator through the real processor and
+ * its real producer and S3 archive, then reconciled by reading every sink back.
+ */
+export class EmulatorScenario {
+  readonly kafka = new Kafka(localKafkaConfig({ clientId: "e2e-emulator" }));
+  readonly admin: Admin = this.kafka.admin();
+  readonly s3 = new S3Client(localS3ClientConfig());
+  readonly topics: { source: string; target: string; dlq: string; onFailure: string };
+  readonly onFailurePrefix: string;
+  private produced: ProducedSample[] = [];
+  private closers: (() => Promise<void>)[] = [];
+
+  constructor(name: string) {
+    const source = uniqueName("e2e.emu", name);
+    this.topics = { source, target: `${source}.out`, dlq: `${source}.dlq`, onFailure: `${source}.failed` };
+    this.onFailurePrefix = `e2e-on-failure/${source}`;
+  }
+
+  async createTopics(): Promise<void> {
+    await this.admin.connect();
+    await ensureTopics(
+      this.admin,
+      Object.values(this.topics).map((t) => topicSpec(t)),
+    );
+  }
+
+  /** The real processor wired as the Lambda wires it, for this scenario's topics. */
+  handler(env: Record<string, string> = {}): KafkaLambdaHandler {
+    const config = loadConfig({ ...process.env, DEADLINE_SAFETY_MS: "1000", ...env });
+    const pipeline = definePipeline({
+      sourceTopic: this.topics.source,
+      targetTopic: this.topics.target,
+      dlqTopic: this.topics.dlq,
+      schema: employeeSchema,
+      transform: (employee) => ({ ...employee, "Employee-Number": `EMP-${employee["Employee-Number"]}` }),
+    });
+    const parts = createProcessor(config, [pipeline], silentLogger);
+    this.closers.push(async () => {
+      await parts.sink.disconnect();
+      parts.s3.destroy();
+    });
+    return withKafkaBatchProcessing({ processor: parts.processor }) as KafkaLambdaHandler;
+  }
+
+  async produce(
+    options: { seed: number; count: number; badShare?: number },
+    extra: readonly SampleRecord[] = [],
+  ) {
+    const samples = [...sampleStream({ ...options, streams: ["employees"] }), ...extra];
+    const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      this.produced.push(
+        ...(await produceSamples(producer, this.topics.source, samples, DEFAULT_PARTITIONS)),
+      );
+    } finally {
+      await producer.disconnect();
+    }
+    return this.produced;
+  }
+
+  emulator(
+    handler: KafkaLambdaHandler,
+    settings: Omit<MappingSettingsInput, "topics">,
+    options: Partial<EventSourceMappingEmulatorOptions> = {},
+  ): EventSourceMappingEmulator {
+    return new EventSourceMappingEmulator({
+      handler,
+      connection: {
+        brokers: loadConfig().kafka.brokers,
+        ssl: false,
+        sasl: undefined,
+        clientId: "e2e-emulator",
+      },
+      settings: resolveMappingSettings({
+        topics: [this.topics.source],
+        groupId: `${this.topics.source}.group`,
+        batchingWindowMs: 100,
+        retryBackoffMs: 20,
+        ...settings,
+      }),
+      s3: s3ClientConfig(loadConfig()),
+      logger: process.env.E2E_VERBOSE === "1" ? undefined : silentEmulatorLogger,
+      ...options,
+    });
+  }
+
+  async run(
+    emulator: EventSourceMappingEmulator,
+    limits: RunLimits = { untilIdleMs: 1_500 },
+  ): Promise<RunResult> {
+    return emulator.run(limits);
+  }
+
+  /** Reads target, DLQ and on-failure destination back and accounts for every produced record. */
+  async reconcile(onFailure: "s3" | "kafka"): Promise<Reconciliation & { placements: Placement[] }> {
+    const placements = await locateRecords(this.kafka, {
+      targets: [{ topic: this.topics.target }],
+      deadLetters: [{ topic: this.topics.dlq }],
+      onFailure:
+        onFailure === "s3"
+          ? { type: "s3", client: this.s3, bucket: BUCKET, prefix: `${this.onFailurePrefix}/` }
+          : { type: "kafka", topic: this.topics.onFailure },
+    });
+    const ids = this.produced.map((p) => sourceId(p.topic, p.partition, p.offset));
+    return { ...reconcile(ids, placements), placements };
+  }
+
+  idOf(produced: ProducedSample): string {
+    return sourceId(produced.topic, produced.partition, produced.offset);
+  }
+
+  async cleanup(): Promise<void> {
+    for (const close of this.closers) await close().catch(() => undefined);
+    await this.admin.deleteTopics({ topics: Object.values(this.topics) }).catch(() => undefined);
+    await this.admin.disconnect();
+    this.s3.destroy();
+  }
+}
