@@ -19,7 +19,11 @@ export function recordingIo(env: Record<string, string | undefined> = {}) {
 }
 
 /** A document as Lambda writes it to an S3 on-failure destination (facts, section 3). */
-export function onFailureDocument(event: unknown, condition = "RetryAttemptsExhausted"): string {
+export function onFailureDocument(
+  event: unknown,
+  condition = "RetryAttemptsExhausted",
+  timestamp = "2026-11-22T10:00:00.000Z",
+): string {
   return JSON.stringify({
     requestContext: {
       requestId: "0c7e0b4e-1111-2222-3333-444455556666",
@@ -29,7 +33,7 @@ export function onFailureDocument(event: unknown, condition = "RetryAttemptsExha
     },
     responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
     version: "1.0",
-    timestamp: "2026-11-22T10:00:00.000Z",
+    timestamp,
     KafkaBatchInfo: {
       batchSize: 2,
       eventSourceArn: "arn:aws:kafka:...",
