@@ -48,6 +48,7 @@ import {
   type KafkaBatchResponse,
   OUTCOMES,
   type OutgoingMessage,
+  type RecordHeader,
   type RecordOutcome,
   type RetryOutcome,
 } from "./types";
@@ -125,6 +126,12 @@ interface Run {
   readonly invocation: InvocationInfo;
   readonly retryEnv: RetryEnvironment;
   deadLetterWriteFailures: number;
+}
+
+interface PartitionLineage {
+  readonly topic: RecordHeader;
+  readonly partition: RecordHeader;
+  readonly processedBy: RecordHeader;
 }
 
 interface FailedRecord {
@@ -232,9 +239,15 @@ export class KafkaBatchProcessor {
 
     const failed: FailedRecord[] = [];
     const ready: { record: DecodedRecord; message: OutgoingMessage }[] = [];
+    // Headers every output of this partition shares, built once rather than per record.
+    const lineage: PartitionLineage = {
+      topic: { name: LINEAGE_HEADERS.sourceTopic, value: Buffer.from(partition.topic) },
+      partition: { name: LINEAGE_HEADERS.sourcePartition, value: Buffer.from(String(partition.partition)) },
+      processedBy: { name: LINEAGE_HEADERS.processedBy, value: Buffer.from(run.invocation.functionName) },
+    };
     prepared.forEach((result, i) => {
       const record = partition.records[i] as DecodedRecord;
-      if (result.ok) ready.push({ record, message: this.outputMessage(record, result.value, run) });
+      if (result.ok) ready.push({ record, message: this.outputMessage(record, result.value, lineage) });
       else failed.push({ record, failure: { stage: result.error.stage, error: result.error, attempts: 1 } });
     });
 
@@ -362,13 +375,13 @@ export class KafkaBatchProcessor {
       : result;
   }
 
-  private outputMessage(record: DecodedRecord, value: Buffer | null, run: Run): OutgoingMessage {
+  private outputMessage(record: DecodedRecord, value: Buffer | null, lineage: PartitionLineage): OutgoingMessage {
     const headers = record.headers.filter((h) => !h.name.startsWith(LINEAGE_HEADER_PREFIX));
     headers.push(
-      { name: LINEAGE_HEADERS.sourceTopic, value: Buffer.from(record.topic) },
-      { name: LINEAGE_HEADERS.sourcePartition, value: Buffer.from(String(record.partition)) },
+      lineage.topic,
+      lineage.partition,
       { name: LINEAGE_HEADERS.sourceOffset, value: Buffer.from(String(record.offset)) },
-      { name: LINEAGE_HEADERS.processedBy, value: Buffer.from(run.invocation.functionName) },
+      lineage.processedBy,
     );
     return { key: record.key, value, headers };
   }

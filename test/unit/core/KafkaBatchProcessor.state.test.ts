@@ -22,12 +22,18 @@ const employee = (offset: number, age: number) => ({
 });
 
 function processorWith(options: Partial<KafkaBatchProcessorOptions>) {
+  // A fake clock: retries run to the deadline without waiting and without depending on machine load.
+  let clock = 0;
   return new KafkaBatchProcessor({
     pipelines,
     sink: new MemoryMessageSink(),
     archive: new MemoryArchive(),
     deadlineSafetyMs: 59_000,
-    random: () => 0,
+    now: () => clock,
+    sleep: async (ms) => {
+      clock += ms;
+    },
+    random: () => 1,
     ...options,
   });
 }
