@@ -167,6 +167,7 @@ export class EventSourceMappingEmulator {
     outstanding: 0,
   };
   private readonly onFailureLocations: string[] = [];
+  private readonly seekOnAssignment = new Map<string, number>();
   private readonly maxBufferedPerPartition: number;
   private stopping = false;
   private stopReason: StopReason = STOP_REASONS.stopped;
@@ -304,22 +305,28 @@ export class EventSourceMappingEmulator {
     });
   }
 
+  /**
+   * Partitions of the initial offsets whose group has no committed offset start there: fetched
+   * records below are dropped, and the consumer seeks there once the partition is assigned.
+   * (kafkajs's admin `setOffsets` on a new group costs seconds of coordinator retries.)
+   */
   private async applyInitialOffsets(
     offsets: readonly { topic: string; partition: number; offset: number }[],
   ): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      for (const topic of new Set(offsets.map((o) => o.topic))) {
-        const [existing] = await admin.fetchOffsets({ groupId: this.settings.groupId, topics: [topic] });
-        if (existing?.partitions.some((p) => Number(p.offset) >= 0)) continue;
-        await admin.setOffsets({
-          groupId: this.settings.groupId,
-          topic,
-          partitions: offsets
-            .filter((o) => o.topic === topic)
-            .map((o) => ({ partition: o.partition, offset: String(o.offset) })),
-        });
+      const topics = [...new Set(offsets.map((o) => o.topic))];
+      const committed = await admin.fetchOffsets({ groupId: this.settings.groupId, topics });
+      for (const { topic, partition, offset } of offsets) {
+        const current = committed
+          .find((c) => c.topic === topic)
+          ?.partitions.find((p) => p.partition === partition);
+        if (current !== undefined && Number(current.offset) >= 0) continue;
+        const state = this.stateOf(topic, partition);
+        state.assigned = false;
+        state.fetchedUpTo = offset;
+        this.seekOnAssignment.set(state.id, offset);
       }
     } finally {
       await admin.disconnect();
@@ -335,6 +342,11 @@ export class EventSourceMappingEmulator {
         // A rejoin resumes fetching; kafkajs forgets pauses across it.
         state.paused = false;
         assigned.add(state.id);
+        const start = this.seekOnAssignment.get(state.id);
+        if (start !== undefined) {
+          this.seekOnAssignment.delete(state.id);
+          this.consumer?.seek({ topic, partition, offset: String(start) });
+        }
       }
     }
     for (const state of this.partitions.values()) {

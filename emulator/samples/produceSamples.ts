@@ -44,7 +44,7 @@ export async function produceSamples(
     for (const [partition, list] of byPartition) {
       const base = Number(results.find((r) => r.partition === partition)?.baseOffset);
       if (!Number.isInteger(base)) throw new Error(`no offset returned for ${topic}-${partition}`);
-      list.forEach((sample, i) => produced.push({ sample, topic, partition, offset: base + i }));
+      for (const [i, sample] of list.entries()) produced.push({ sample, topic, partition, offset: base + i });
     }
   }
   return produced;
