@@ -28,6 +28,8 @@ export interface KafkaConfig {
   readonly auth: KafkaAuthMode;
   /** Secrets Manager secret (SCRAM) or unused; credentials are never read from plain variables. */
   readonly saslSecretArn: string | undefined;
+  /** Secrets Manager secret with a client certificate for mutual TLS (`certificate`, `privateKey`). */
+  readonly tlsSecretArn: string | undefined;
   /** Username/password for SCRAM against the local stack or a test cluster only. */
   readonly saslUsername: string | undefined;
   readonly saslPassword: string | undefined;
@@ -108,17 +110,33 @@ export function loadConfig(env: Env = process.env): Config {
   const kafkaPort = read.port("KAFKA_PORT", LOCAL_PORTS.kafka);
   const s3Port = read.port("S3_PORT", LOCAL_PORTS.s3);
   const dynamodbPort = read.port("DYNAMODB_PORT", LOCAL_PORTS.dynamodb);
-  const onAws = env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
+  const onAws = read.optional("AWS_LAMBDA_FUNCTION_NAME") !== undefined;
+
+  const auth = read.oneOf("KAFKA_AUTH", KAFKA_AUTH_MODES, "none");
+  const saslSecretArn = read.optional("KAFKA_SASL_SECRET_ARN");
+  const saslUsername = read.optional("KAFKA_SASL_USERNAME");
+  const saslPassword = read.optional("KAFKA_SASL_PASSWORD");
+  if (
+    auth.startsWith("scram") &&
+    saslSecretArn === undefined &&
+    (saslUsername === undefined || saslPassword === undefined)
+  ) {
+    throw new ConfigError(
+      "KAFKA_SASL_SECRET_ARN",
+      `is required when KAFKA_AUTH is ${auth} (or KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD, for local tests)`,
+    );
+  }
 
   return {
     kafka: {
       brokers: read.brokers("KAFKA_BROKERS", [`127.0.0.1:${kafkaPort}`]),
       clientId: read.string("KAFKA_CLIENT_ID", "kafka-lambda-pipeline"),
       ssl: read.boolean("KAFKA_SSL", false),
-      auth: read.oneOf("KAFKA_AUTH", KAFKA_AUTH_MODES, "none"),
-      saslSecretArn: read.optional("KAFKA_SASL_SECRET_ARN"),
-      saslUsername: read.optional("KAFKA_SASL_USERNAME"),
-      saslPassword: read.optional("KAFKA_SASL_PASSWORD"),
+      auth,
+      tlsSecretArn: read.optional("KAFKA_TLS_SECRET_ARN"),
+      saslSecretArn,
+      saslUsername,
+      saslPassword,
       requestTimeoutMs: read.integer("KAFKA_REQUEST_TIMEOUT_MS", 10_000, { min: 100 }),
     },
     aws: {
@@ -170,8 +188,10 @@ class EnvReader {
   integer(name: string, fallback: number, bounds: { min?: number; max?: number } = {}): number {
     const raw = this.optional(name);
     if (raw === undefined) return fallback;
-    if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
     const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value)) {
+      throw new ConfigError(name, `must be an integer, got "${raw}"`);
+    }
     if (bounds.min !== undefined && value < bounds.min) {
       throw new ConfigError(name, `must be at least ${bounds.min}, got ${value}`);
     }
@@ -186,10 +206,11 @@ class EnvReader {
   }
 
   boolean(name: string, fallback: boolean): boolean {
-    const raw = this.optional(name)?.toLowerCase();
+    const raw = this.optional(name);
     if (raw === undefined) return fallback;
-    if (["true", "1", "yes"].includes(raw)) return true;
-    if (["false", "0", "no"].includes(raw)) return false;
+    const value = raw.toLowerCase();
+    if (["true", "1", "yes"].includes(value)) return true;
+    if (["false", "0", "no"].includes(value)) return false;
     throw new ConfigError(name, `must be true or false, got "${raw}"`);
   }
 
@@ -225,8 +246,14 @@ class EnvReader {
       .map((b) => b.trim())
       .filter((b) => b !== "");
     for (const broker of brokers) {
-      if (!/^[^\s:]+:\d{1,5}$/.test(broker)) {
-        throw new ConfigError(name, `must be comma-separated host:port pairs, got "${broker}"`);
+      // host:port, or [IPv6]:port
+      const match = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(broker);
+      const port = Number(match?.[1]);
+      if (match === null || port < 1 || port > 65_535) {
+        throw new ConfigError(
+          name,
+          `must be comma-separated host:port pairs (port 1-65535), got "${broker}"`,
+        );
       }
     }
     if (brokers.length === 0) throw new ConfigError(name, "must name at least one broker");
@@ -250,15 +277,21 @@ class EnvReader {
     }
     const overrides: Record<string, TopicOverride> = {};
     for (const [topic, value] of Object.entries(parsed)) {
-      if (typeof value !== "object" || value === null) {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
         throw new ConfigError(name, `entry "${topic}" must be an object with "target" and/or "dlq"`);
       }
+      const unknown = Object.keys(value).filter((key) => key !== "target" && key !== "dlq");
+      if (unknown.length > 0) {
+        throw new ConfigError(
+          name,
+          `entry "${topic}" has unknown keys ${unknown.join(", ")}; allowed: target, dlq`,
+        );
+      }
       const { target, dlq } = value as Record<string, unknown>;
-      if (
-        (target !== undefined && typeof target !== "string") ||
-        (dlq !== undefined && typeof dlq !== "string")
-      ) {
-        throw new ConfigError(name, `entry "${topic}": "target" and "dlq" must be topic names`);
+      const isTopicName = (v: unknown): v is string | undefined =>
+        v === undefined || (typeof v === "string" && v.trim() !== "");
+      if (topic.trim() === "" || !isTopicName(target) || !isTopicName(dlq)) {
+        throw new ConfigError(name, `entry "${topic}": "target" and "dlq" must be topic names, not empty`);
       }
       overrides[topic] = {
         ...(target === undefined ? {} : { target }),

@@ -172,8 +172,15 @@ describe("loadConfig rejects bad values, naming the variable", () => {
     [
       "KAFKA_BROKERS",
       "broker-without-port",
-      /must be comma-separated host:port pairs, got "broker-without-port"/,
+      /must be comma-separated host:port pairs \(port 1-65535\), got "broker-without-port"/,
     ],
+    ["KAFKA_BROKERS", "broker:0", /port 1-65535/],
+    ["KAFKA_BROKERS", "broker:70000", /port 1-65535/],
+    ["KAFKA_PORT", "1e20", /must be an integer/],
+    ["KAFKA_SSL", "Maybe", /got "Maybe"/],
+    ["TOPIC_OVERRIDES", '{"orders":[]}', /entry "orders" must be an object/],
+    ["TOPIC_OVERRIDES", '{"orders":{"targt":"x"}}', /unknown keys targt; allowed: target, dlq/],
+    ["TOPIC_OVERRIDES", '{"orders":{"target":""}}', /must be topic names, not empty/],
     ["KAFKA_BROKERS", " , ", /must name at least one broker/],
     ["TOPIC_OVERRIDES", "{orders:", /must be JSON such as/],
     ["TOPIC_OVERRIDES", '["orders"]', /must be a JSON object keyed by source topic/],
@@ -194,5 +201,28 @@ describe("loadConfig rejects bad values, naming the variable", () => {
       expect((thrown as ConfigError).message).toMatch(problem);
       expect((thrown as ConfigError).retriable).toBe(false);
     });
+  });
+});
+
+describe("loadConfig cross-checks", () => {
+  it("refuses SCRAM without a secret (or local credentials), naming the secret variable", () => {
+    expect(() => loadConfig({ KAFKA_AUTH: "scram-sha-512" })).toThrow(
+      /^KAFKA_SASL_SECRET_ARN is required when KAFKA_AUTH is scram-sha-512/,
+    );
+    expect(
+      loadConfig({ KAFKA_AUTH: "scram-sha-512", KAFKA_SASL_SECRET_ARN: "arn:aws:secretsmanager:x" }).kafka
+        .auth,
+    ).toBe("scram-sha-512");
+  });
+
+  it("accepts IPv6 brokers in brackets", () => {
+    expect(loadConfig({ KAFKA_BROKERS: "[::1]:9092,b-1.demo:9098" }).kafka.brokers).toEqual([
+      "[::1]:9092",
+      "b-1.demo:9098",
+    ]);
+  });
+
+  it("treats an empty AWS_LAMBDA_FUNCTION_NAME as not running in Lambda", () => {
+    expect(loadConfig({ AWS_LAMBDA_FUNCTION_NAME: "" }).aws.s3Endpoint).toBe("http://127.0.0.1:9000");
   });
 });

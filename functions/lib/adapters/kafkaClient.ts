@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from "node:tls";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
 import {
@@ -24,7 +25,10 @@ export async function createKafka(
   const options: KafkaJsConfig = {
     clientId: config.clientId,
     brokers: [...config.brokers],
-    ssl: config.ssl || config.auth === "iam",
+    ssl:
+      config.tlsSecretArn !== undefined
+        ? await clientCertificate(config.tlsSecretArn, region)
+        : config.ssl || config.auth === "iam",
     connectionTimeout: 3_000,
     requestTimeout: config.requestTimeoutMs,
     logLevel: logLevel.WARN,
@@ -49,6 +53,28 @@ async function saslOptions(config: KafkaConfig, region: string): Promise<SASLOpt
       return { mechanism: config.auth, username, password };
     }
   }
+}
+
+/**
+ * Mutual TLS for self-managed clusters: the same secret the event source mapping uses, holding the
+ * PEM `certificate` (chain), `privateKey` and optional `privateKeyPassword`.
+ */
+async function clientCertificate(secretArn: string, region: string): Promise<ConnectionOptions> {
+  const secret = await readSecret(secretArn, region);
+  if (typeof secret.certificate !== "string" || typeof secret.privateKey !== "string") {
+    throw new ConfigError("KAFKA_TLS_SECRET_ARN", 'must name a secret holding {"certificate","privateKey"}');
+  }
+  return {
+    cert: secret.certificate,
+    key: secret.privateKey,
+    ...(typeof secret.privateKeyPassword === "string" ? { passphrase: secret.privateKeyPassword } : {}),
+  };
+}
+
+async function readSecret(secretArn: string, region: string): Promise<Record<string, unknown>> {
+  const secrets = new SecretsManagerClient({ region });
+  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  return JSON.parse(SecretString ?? "{}") as Record<string, unknown>;
 }
 
 async function scramCredentials(
