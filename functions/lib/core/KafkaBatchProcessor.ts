@@ -375,7 +375,11 @@ export class KafkaBatchProcessor {
       : result;
   }
 
-  private outputMessage(record: DecodedRecord, value: Buffer | null, lineage: PartitionLineage): OutgoingMessage {
+  private outputMessage(
+    record: DecodedRecord,
+    value: Buffer | null,
+    lineage: PartitionLineage,
+  ): OutgoingMessage {
     const headers = record.headers.filter((h) => !h.name.startsWith(LINEAGE_HEADER_PREFIX));
     headers.push(
       lineage.topic,
