@@ -38,7 +38,8 @@ export const redriveCommand: Command = async (context) => {
   );
   const json = v.json === true;
   const verbose = v.verbose === true;
-  const progress = new ProgressReporter(io, "redrive");
+  const dryRun = invocation.kind === "start" && invocation.request.dryRun;
+  const progress = new ProgressReporter(io, dryRun ? "redrive (dry run)" : "redrive");
   let interrupted = false;
   const stopListening = io.onInterrupt(() => {
     if (interrupted) return;
