@@ -1,0 +1,34 @@
+/** Small timing helpers shared by the benchmarks: warm up, repeat, keep the median. */
+export interface Measurement {
+  readonly medianMs: number;
+  readonly runs: number;
+}
+
+export async function measure(
+  iterations: number,
+  warmups: number,
+  once: () => Promise<void> | void,
+): Promise<Measurement> {
+  for (let i = 0; i < warmups; i += 1) await once();
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i += 1) {
+    const started = process.hrtime.bigint();
+    await once();
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return { medianMs: times[Math.floor(times.length / 2)] ?? Number.NaN, runs: iterations };
+}
+
+export function perSecond(records: number, ms: number): number {
+  return Math.round((records * 1000) / ms);
+}
+
+export function peakRssMiB(): number {
+  // resourceUsage().maxRSS is in KiB on Linux.
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+export function formatRate(recordsPerSecond: number): string {
+  return `${recordsPerSecond.toLocaleString("en-US")} records/s`;
+}
