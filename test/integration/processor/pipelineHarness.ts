@@ -1,10 +1,10 @@
 import { gunzipSync } from "node:zlib";
-import { QueryCommand } from "@aws-sdk/client-dynamodb";
+import { QueryCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { Context } from "aws-lambda";
 import { type Admin, Kafka, type Message } from "kafkajs";
 import { buildInvocationEvent, toPolledRecord } from "../../../emulator/eventBuilder";
-import { parseDeadLetterItem } from "../../../functions/lib/adapters/DynamoDeadLetterIndex";
+import { deadLetterKey, parseDeadLetterItem } from "../../../functions/lib/adapters/DynamoDeadLetterIndex";
 import { loadConfig } from "../../../functions/lib/config";
 import type { DeadLetterEnvelope } from "../../../functions/lib/core/deadLetter";
 import { definePipeline } from "../../../functions/lib/core/pipeline";
@@ -152,6 +152,20 @@ export class PipelineHarness {
       }),
     );
     return Items.map(parseDeadLetterItem);
+  }
+
+  /** What the `dlq redrive` tool does to an index item once the record is replayed. */
+  async markRedriven(id: string): Promise<void> {
+    const status = DEAD_LETTER_TABLE.byStatusIndex.partitionKey;
+    await this.parts.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: loadConfig().tables.deadLetters,
+        Key: deadLetterKey(id),
+        UpdateExpression: "SET #status = :redriven, #gsi = :redriven, redriveCount = :one",
+        ExpressionAttributeNames: { "#status": "status", "#gsi": status },
+        ExpressionAttributeValues: { ":redriven": { S: "redriven" }, ":one": { N: "1" } },
+      }),
+    );
   }
 
   async close(): Promise<void> {

@@ -90,6 +90,21 @@ describe("the processor against the real local stack", () => {
     expect(indexed.every((d) => d.status === "new" && d.dlqOffset !== undefined)).toBe(true);
   });
 
+  it("keeps a dead letter's redrive status when Lambda redelivers its record", async () => {
+    harness = new PipelineHarness("redelivered-dead-letter");
+    await harness.createTopics();
+    await harness.produceSource(SAMPLE.slice(0, 3));
+    const event = await harness.eventFor(3);
+    await harness.invoke(event);
+    const [first] = await harness.indexedDeadLetters();
+    await harness.markRedriven(first?.id ?? "");
+
+    await harness.invoke(event);
+
+    const again = (await harness.indexedDeadLetters()).find((d) => d.id === first?.id);
+    expect(again).toMatchObject({ status: "redriven", redriveCount: 1 });
+  });
+
   it("reports records for retry while the target topic is missing, and loses none once it exists", async () => {
     harness = new PipelineHarness("missing-target");
     await harness.createTopics(["source", "dlq"]);
