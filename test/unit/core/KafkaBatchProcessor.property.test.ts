@@ -5,6 +5,7 @@ import { DEAD_LETTER_HEADERS, LINEAGE_HEADERS } from "../../../functions/lib/cor
 import { KafkaBatchProcessor } from "../../../functions/lib/core/KafkaBatchProcessor";
 import type { KafkaEvent, KafkaEventRecord, OutgoingMessage } from "../../../functions/lib/core/types";
 import { pipelines } from "../../../functions/processor/pipelines";
+import { fakeClock } from "../../doubles/fakeClock";
 import { MemoryArchive, MemoryMessageSink } from "../../doubles/memorySinks";
 import { lambdaContext } from "../../fixtures";
 
@@ -80,7 +81,6 @@ describe("KafkaBatchProcessor invariants", () => {
   it("gives every record exactly one outcome, durably backed, and a response Lambda can apply", async () => {
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (scenario) => {
-        let clock = 0;
         const sink = new MemoryMessageSink(failEvery(scenario.sinkFailures));
         const archive = new MemoryArchive(failEvery(scenario.archiveFailures));
         const processor = new KafkaBatchProcessor({
@@ -89,10 +89,7 @@ describe("KafkaBatchProcessor invariants", () => {
           archive,
           ordered: scenario.ordered,
           deadlineSafetyMs: 1_000,
-          now: () => clock,
-          sleep: async (ms) => {
-            clock += ms;
-          },
+          ...fakeClock(),
           random: () => 0.5,
         });
         const event = eventOf(scenario);

@@ -6,6 +6,7 @@ import {
   type KafkaBatchProcessorOptions,
 } from "../../../functions/lib/core/KafkaBatchProcessor";
 import { pipelines } from "../../../functions/processor/pipelines";
+import { fakeClock } from "../../doubles/fakeClock";
 import { MemoryArchive, MemoryMessageSink } from "../../doubles/memorySinks";
 import {
   MemoryAttemptLedger,
@@ -22,17 +23,12 @@ const employee = (offset: number, age: number) => ({
 });
 
 function processorWith(options: Partial<KafkaBatchProcessorOptions>) {
-  // A fake clock: retries run to the deadline without waiting and without depending on machine load.
-  let clock = 0;
   return new KafkaBatchProcessor({
     pipelines,
     sink: new MemoryMessageSink(),
     archive: new MemoryArchive(),
     deadlineSafetyMs: 59_000,
-    now: () => clock,
-    sleep: async (ms) => {
-      clock += ms;
-    },
+    ...fakeClock(),
     random: () => 1,
     ...options,
   });

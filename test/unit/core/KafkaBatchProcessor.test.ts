@@ -15,6 +15,7 @@ import {
 import { definePipeline } from "../../../functions/lib/core/pipeline";
 import type { OutgoingMessage, RecordOutcome } from "../../../functions/lib/core/types";
 import { pipelines } from "../../../functions/processor/pipelines";
+import { fakeClock } from "../../doubles/fakeClock";
 import { type FailureScript, MemoryArchive, MemoryMessageSink } from "../../doubles/memorySinks";
 import { buildEvent, lambdaContext, loadEvent } from "../../fixtures";
 
@@ -24,17 +25,13 @@ function setup(
     archiveFailure?: FailureScript;
   } = {},
 ) {
-  let clock = 1_763_800_100_000;
   const sink = new MemoryMessageSink(overrides.sinkFailure);
   const archive = new MemoryArchive(overrides.archiveFailure);
   const processor = new KafkaBatchProcessor({
     pipelines,
     sink,
     archive,
-    now: () => clock,
-    sleep: async (ms) => {
-      clock += ms;
-    },
+    ...fakeClock(1_763_800_100_000),
     random: () => 1,
     ...overrides,
   });

@@ -6,6 +6,7 @@ import { type BatchResult, KafkaBatchProcessor } from "../../../functions/lib/co
 import { kafkaBatchProcessing } from "../../../functions/lib/lambda/kafkaBatchProcessing";
 import { withKafkaBatchProcessing } from "../../../functions/lib/lambda/withKafkaBatchProcessing";
 import { pipelines } from "../../../functions/processor/pipelines";
+import { fakeClock } from "../../doubles/fakeClock";
 import { MemoryArchive, MemoryMessageSink } from "../../doubles/memorySinks";
 import { buildEvent, lambdaContext } from "../../fixtures";
 
@@ -18,17 +19,12 @@ const employee = (offset: number, age: number) => ({
 });
 
 function processorWith(sink = new MemoryMessageSink()) {
-  // A fake clock: retries run to the deadline without waiting and without depending on machine load.
-  let clock = 0;
   return new KafkaBatchProcessor({
     pipelines,
     sink,
     archive: new MemoryArchive(),
     deadlineSafetyMs: 59_000,
-    now: () => clock,
-    sleep: async (ms) => {
-      clock += ms;
-    },
+    ...fakeClock(),
     random: () => 1,
   });
 }
