@@ -11,6 +11,7 @@ import {
 import type { KafkaConfig } from "../config";
 import { ConfigError } from "../core/errors";
 import type { ProcessorLogger } from "../core/ports";
+import { silenceKafkajsTimeoutWarning } from "./kafkajsWarnings";
 
 /**
  * Builds the kafkajs client from configuration: plaintext for the local stack, IAM (SASL
