@@ -3,10 +3,10 @@ import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import { FAILURE_CONDITIONS, type FailureCondition } from "./constants";
 import {
-  buildInvocationEvent,
   countWithinPayloadCap,
   type EventEnvelope,
   partitionId,
+  serializeInvocationEvent,
   toPolledRecord,
 } from "./eventBuilder";
 import { KafkaOnFailureDestination } from "./KafkaOnFailureDestination";
@@ -145,7 +145,11 @@ export class EventSourceMappingEmulator {
   private readonly partitions = new Map<string, PartitionState>();
   /** Failed batches (or their halves) waiting for another invocation, first one next. */
   private readonly retryQueue: Pending[][] = [];
-  private current: readonly Pending[] | undefined;
+  /** Units being delivered (invoked, retried after a backoff, or sent to the destination). */
+  private readonly inFlight = new Set<readonly Pending[]>();
+  private readonly inFlightPartitions = new Set<string>();
+  private readonly concurrency: number;
+  private windowStart: number | undefined;
   private destination: OnFailureDestination | undefined;
   private consumer: Consumer | undefined;
   private readonly stats: MutableStats = {
@@ -193,6 +197,7 @@ export class EventSourceMappingEmulator {
     };
     this.functionArn = functionArnOf(this.settings);
     this.maxBufferedPerPartition = Math.max(this.settings.batchSize * 2, 1_000);
+    this.concurrency = this.settings.concurrency;
   }
 
   /** Current counters. */
@@ -415,49 +420,103 @@ export class EventSourceMappingEmulator {
     this.options.onProgress?.(this.snapshot());
   }
 
+  /**
+   * Dispatches work while fewer than `concurrency` invocations run: first retries (in order, each
+   * once no earlier work of its partitions is pending), then new batches from partitions that have
+   * nothing in flight or waiting for a retry, so each partition stays in order.
+   */
   private async loop(): Promise<void> {
+    const running = new Set<Promise<void>>();
     while (!this.stopping) {
-      const unit = this.retryQueue.shift() ?? (await this.nextBatch());
-      if (unit === undefined) continue;
-      try {
-        await this.deliver(unit);
-      } catch (error) {
-        // A bug in the emulator itself: keep the records outstanding and stop rather than loop.
-        this.retryQueue.unshift(unit);
-        this.logger.error("emulator failed; stopping", { error: String(error) });
-        this.requestStop(STOP_REASONS.stopped);
+      if (running.size < this.concurrency) {
+        const unit = this.takeRetryUnit() ?? this.takeReadyBatch();
+        if (unit !== undefined) {
+          const delivery: Promise<void> = this.deliverSafely(unit).finally(() => {
+            running.delete(delivery);
+            this.wake();
+          });
+          running.add(delivery);
+          continue;
+        }
       }
+      // Woken early by new records, a finished delivery or a stop.
+      await this.waitForWork(running.size < this.concurrency ? this.windowRemaining() : 1_000);
+    }
+    await Promise.all(running);
+  }
+
+  private async deliverSafely(unit: Pending[]): Promise<void> {
+    for (const id of partitionsOf(unit)) this.inFlightPartitions.add(id);
+    this.inFlight.add(unit);
+    try {
+      await this.deliver(unit);
+    } catch (error) {
+      // A bug in the emulator itself: keep the records outstanding and stop rather than loop.
+      this.retryQueue.unshift(unit);
+      this.logger.error("emulator failed; stopping", { error: String(error) });
+      this.requestStop(STOP_REASONS.stopped);
+    } finally {
+      this.inFlight.delete(unit);
+      for (const id of partitionsOf(unit)) this.inFlightPartitions.delete(id);
+      this.markActivity();
+      this.scheduleCommit();
+      this.options.onProgress?.(this.snapshot());
       if (this.stats.invocations >= this.maxBatches) this.requestStop(STOP_REASONS.maxBatches);
     }
   }
 
-  /** Waits for a batch as Lambda does: batch size reached, 6 MB reached, or the window elapsed. */
-  private async nextBatch(): Promise<Pending[] | undefined> {
-    let windowStart: number | undefined;
-    while (!this.stopping) {
-      const available = this.bufferedCount();
-      if (available === 0) {
-        windowStart = undefined;
-        await this.waitForRecords(1_000);
-        continue;
+  /** The first queued retry whose partitions are free and not also in an earlier queued retry. */
+  private takeRetryUnit(): Pending[] | undefined {
+    const earlier = new Set<string>();
+    for (let i = 0; i < this.retryQueue.length; i += 1) {
+      const unit = this.retryQueue[i] as Pending[];
+      const ids = partitionsOf(unit);
+      if (ids.every((id) => !this.inFlightPartitions.has(id) && !earlier.has(id))) {
+        this.retryQueue.splice(i, 1);
+        return unit;
       }
-      windowStart ??= Date.now();
-      const waited = Date.now() - windowStart;
-      if (
-        available >= this.settings.batchSize ||
-        waited >= this.settings.batchingWindowMs ||
-        this.bufferFillsPayload()
-      ) {
-        return this.takeBatch();
-      }
-      await this.waitForRecords(this.settings.batchingWindowMs - waited);
+      for (const id of ids) earlier.add(id);
     }
     return undefined;
   }
 
+  /** A batch as Lambda builds one: batch size reached, 6 MB reached, or the window elapsed. */
+  private takeReadyBatch(): Pending[] | undefined {
+    const states = this.freeStates();
+    const available = states.reduce((sum, s) => sum + s.buffer.length, 0);
+    if (available === 0) {
+      this.windowStart = undefined;
+      return undefined;
+    }
+    this.windowStart ??= Date.now();
+    const waited = Date.now() - this.windowStart;
+    if (
+      available < this.settings.batchSize &&
+      waited < this.settings.batchingWindowMs &&
+      !this.bufferFillsPayload(states)
+    ) {
+      return undefined;
+    }
+    this.windowStart = undefined;
+    return this.takeBatch(states);
+  }
+
+  /** Assigned partitions with buffered records, nothing in flight and no retry waiting. */
+  private freeStates(): PartitionState[] {
+    const blocked = new Set(this.inFlightPartitions);
+    for (const unit of this.retryQueue) for (const id of partitionsOf(unit)) blocked.add(id);
+    return [...this.partitions.values()].filter(
+      (s) => s.assigned && s.buffer.length > 0 && !blocked.has(s.id),
+    );
+  }
+
+  private windowRemaining(): number {
+    if (this.windowStart === undefined) return 1_000;
+    return Math.max(1, this.settings.batchingWindowMs - (Date.now() - this.windowStart));
+  }
+
   /** Takes records round-robin over partitions (each partition's in order), cut at the payload cap. */
-  private takeBatch(): Pending[] {
-    const states = [...this.partitions.values()].filter((s) => s.assigned && s.buffer.length > 0);
+  private takeBatch(states: readonly PartitionState[]): Pending[] {
     const start = this.rotation++ % Math.max(1, states.length);
     const ordered = [...states.slice(start), ...states.slice(0, start)];
     const taken = new Map<PartitionState, number>();
@@ -493,33 +552,25 @@ export class EventSourceMappingEmulator {
   }
 
   private async deliver(unit: Pending[]): Promise<void> {
-    this.current = unit;
-    try {
-      const { fresh, expired } = splitByAge(unit, Date.now(), this.settings.maxRecordAgeS);
-      if (expired.length > 0) {
-        await this.giveUp(expired, FAILURE_CONDITIONS.recordAgeExceeded, undefined, randomUUID());
-      }
-      if (fresh.length === 0) return;
-      const records = fresh.map((p) => p.record);
-      if (countWithinPayloadCap(records, this.envelope) === 0) {
-        await this.giveUp(fresh.slice(0, 1), FAILURE_CONDITIONS.payloadTooLarge, undefined, randomUUID());
-        if (fresh.length > 1) this.retryQueue.unshift(fresh.slice(1));
-        return;
-      }
-      await this.invoke(fresh);
-    } finally {
-      this.current = undefined;
-      this.markActivity();
-      this.scheduleCommit();
-      this.options.onProgress?.(this.snapshot());
+    const { fresh, expired } = splitByAge(unit, Date.now(), this.settings.maxRecordAgeS);
+    if (expired.length > 0) {
+      await this.giveUp(expired, FAILURE_CONDITIONS.recordAgeExceeded, undefined, randomUUID());
     }
+    if (fresh.length === 0) return;
+    const records = fresh.map((p) => p.record);
+    if (countWithinPayloadCap(records, this.envelope) === 0) {
+      await this.giveUp(fresh.slice(0, 1), FAILURE_CONDITIONS.payloadTooLarge, undefined, randomUUID());
+      if (fresh.length > 1) this.retryQueue.unshift(fresh.slice(1));
+      return;
+    }
+    await this.invoke(fresh);
   }
 
   private async invoke(batch: Pending[]): Promise<void> {
     const requestId = randomUUID();
     const records = batch.map((p) => p.record);
     // What Lambda sends is JSON: the handler gets its own copy, never the emulator's objects.
-    const event = JSON.parse(JSON.stringify(buildInvocationEvent(records, this.envelope)));
+    const event = JSON.parse(serializeInvocationEvent(records, this.envelope));
     const context = createLambdaContext({
       functionName: this.settings.functionName,
       functionArn: this.functionArn,
@@ -724,7 +775,7 @@ export class EventSourceMappingEmulator {
     for (const state of this.partitions.values())
       if (state.buffer[0] !== undefined) consider(state.buffer[0]);
     for (const unit of this.retryQueue) unit.forEach(consider);
-    this.current?.forEach(consider);
+    for (const unit of this.inFlight) unit.forEach(consider);
 
     const due: { state: PartitionState; offset: number; records: number }[] = [];
     for (const state of this.partitions.values()) {
@@ -758,7 +809,8 @@ export class EventSourceMappingEmulator {
   }
 
   private outstandingCount(): number {
-    let count = this.bufferedCount() + (this.current?.length ?? 0);
+    let count = this.bufferedCount();
+    for (const unit of this.inFlight) count += unit.length;
     for (const unit of this.retryQueue) count += unit.length;
     return count;
   }
@@ -769,9 +821,9 @@ export class EventSourceMappingEmulator {
     return count;
   }
 
-  private bufferFillsPayload(): boolean {
+  private bufferFillsPayload(states: readonly PartitionState[]): boolean {
     let bytes = 0;
-    for (const state of this.partitions.values()) {
+    for (const state of states) {
       for (const pending of state.buffer) {
         bytes += pending.record.eventBytes;
         if (bytes > MAX_PAYLOAD_FILL_BYTES) return true;
@@ -791,7 +843,7 @@ export class EventSourceMappingEmulator {
     wake?.();
   }
 
-  private waitForRecords(ms: number): Promise<void> {
+  private waitForWork(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(
         () => {
@@ -824,6 +876,10 @@ export class EventSourceMappingEmulator {
 
 /** A little under 6 MB of records: the JSON around them needs the rest. */
 const MAX_PAYLOAD_FILL_BYTES = 6 * 1024 * 1024 - 64 * 1024;
+
+function partitionsOf(records: readonly Pending[]): string[] {
+  return [...new Set(records.map((p) => partitionId(p)))];
+}
 
 function describePartitions(records: readonly Pending[]): string {
   const ranges = new Map<string, { first: number; last: number }>();

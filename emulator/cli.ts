@@ -5,6 +5,8 @@
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { loadConfig } from "../functions/lib/config";
 import { s3ClientConfig } from "../functions/lib/lambda/createProcessor";
+import { silenceKafkajsTimeoutWarning } from "../stack/warnings";
+import { bundleHandler } from "./bundleHandler";
 import { type CliOptions, parseCliArgs, USAGE } from "./cliArgs";
 import { EventSourceMappingEmulator } from "./EventSourceMappingEmulator";
 import { EmulatorError } from "./errors";
@@ -12,6 +14,7 @@ import { loadHandler } from "./loadHandler";
 import { resolveMappingSettings } from "./settings";
 
 async function main(argv: readonly string[]): Promise<number> {
+  silenceKafkajsTimeoutWarning();
   const parsed = parseCliArgs(argv, process.env);
   if (parsed.help) {
     console.log(USAGE);
@@ -20,7 +23,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const settings = resolveMappingSettings(parsed.settings);
   // The handler reads its configuration when imported, as at a Lambda cold start.
   Object.assign(process.env, parsed.env);
-  const handler = await loadHandler(parsed.handlerModule, parsed.handlerExport);
+  const modulePath = parsed.bundle ? await bundleHandler(parsed.handlerModule) : parsed.handlerModule;
+  const handler = await loadHandler(modulePath, parsed.handlerExport);
 
   const emulator = new EventSourceMappingEmulator({
     handler,

@@ -29,6 +29,7 @@ Function
   --timeout-s <n>                 function timeout, default 60
   --function-name <name>          default kafka-emulated-function
   --env KEY=VALUE                 set before the handler module is imported (repeatable)
+  --bundle                        run the handler as an esbuild bundle, as NodejsFunction deploys it
 Mapping (the same settings as the CDK construct)
   --batch-size <n>                1..10000, default 100
   --batching-window-ms <n>        default 500
@@ -44,6 +45,7 @@ Mapping (the same settings as the CDK construct)
   --event-source <s>              SelfManagedKafka (default) or aws:kafka
   --event-source-arn <arn>        with aws:kafka
   --retry-backoff-ms <n>          first delay between retries of a failed batch, default 100
+  --concurrency <n>               invocations at once, never two for one partition; default 1
 Run
   --until-idle-ms <n>             stop when nothing arrived for this long
   --max-batches <n>               stop after this many invocations
@@ -52,6 +54,8 @@ Run
 export interface CliOptions {
   readonly handlerModule: string;
   readonly handlerExport: string;
+  /** Run an esbuild bundle of the handler module instead of its sources. */
+  readonly bundle: boolean;
   readonly connection: KafkaConnection;
   readonly settings: MappingSettingsInput;
   readonly env: Readonly<Record<string, string>>;
@@ -92,6 +96,7 @@ export function parseCliArgs(
         "timeout-s": { type: "string" },
         "function-name": { type: "string" },
         env: { type: "string", multiple: true },
+        bundle: { type: "boolean" },
         "batch-size": { type: "string" },
         "batching-window-ms": { type: "string" },
         "retry-attempts": { type: "string" },
@@ -105,6 +110,7 @@ export function parseCliArgs(
         "event-source": { type: "string" },
         "event-source-arn": { type: "string" },
         "retry-backoff-ms": { type: "string" },
+        concurrency: { type: "string" },
         "until-idle-ms": { type: "string" },
         "max-batches": { type: "string" },
         region: { type: "string" },
@@ -200,12 +206,14 @@ export function parseCliArgs(
     ...defined("functionName", text("function-name")),
     ...defined("region", text("region") ?? env.AWS_REGION),
     ...defined("retryBackoffMs", int("retry-backoff-ms")),
+    ...defined("concurrency", int("concurrency")),
   };
 
   return {
     help: false,
     handlerModule,
     handlerExport,
+    bundle: values.bundle === true,
     connection: {
       brokers,
       ssl: values.ssl === true,

@@ -1,3 +1,4 @@
+export { bundleHandler } from "./bundleHandler";
 export { type CliOptions, parseCliArgs, USAGE } from "./cliArgs";
 export * from "./constants";
 export { consumerLag, type PartitionLag } from "./consumerLag";
@@ -17,6 +18,7 @@ export {
   type EventEnvelope,
   partitionId,
   payloadBytes,
+  serializeInvocationEvent,
   toPolledRecord,
 } from "./eventBuilder";
 export { KafkaOnFailureDestination } from "./KafkaOnFailureDestination";
@@ -25,6 +27,7 @@ export { createLambdaContext, invokeHandler } from "./lambdaContext";
 export { loadHandler } from "./loadHandler";
 export { consoleLogger, silentEmulatorLogger } from "./logger";
 export * from "./onFailure";
+export { ProgressDisplay, type ProgressDisplayOptions } from "./ProgressDisplay";
 export * from "./responseRules";
 export * from "./retryRules";
 export { S3OnFailureDestination } from "./S3OnFailureDestination";

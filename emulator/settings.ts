@@ -57,6 +57,8 @@ export interface MappingSettingsInput {
   readonly region?: string;
   /** @default 100 */
   readonly retryBackoffMs?: number;
+  /** Invocations at once, at most one per partition. @default 1 */
+  readonly concurrency?: number;
 }
 
 /**
@@ -161,6 +163,7 @@ export function resolveMappingSettings(input: MappingSettingsInput): MappingSett
     functionName,
     region,
     retryBackoffMs: integer("retryBackoffMs", input.retryBackoffMs ?? 100, 0, 60_000),
+    concurrency: integer("concurrency", input.concurrency ?? 1, 1, 1_000),
   };
 }
 

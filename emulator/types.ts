@@ -16,7 +16,9 @@ export interface PolledRecord {
   readonly key: Buffer | null;
   /** The record exactly as it appears in an invocation event. */
   readonly event: KafkaEventRecord;
-  /** Bytes of `event` serialized as JSON, for the payload cap. */
+  /** `event` serialized as JSON, once. */
+  readonly eventJson: string;
+  /** Bytes of `eventJson`, for the payload cap. */
   readonly eventBytes: number;
 }
 
@@ -69,6 +71,10 @@ export interface MappingSettings {
   readonly eventSourceArn: string | undefined;
   readonly functionName: string;
   readonly region: string;
+  /**
+   * Invocations at once, never two for the same partition (Lambda scales up to one per partition).
+   */
+  readonly concurrency: number;
   /** First delay between retries of a failed batch; doubles up to 5 s. */
   readonly retryBackoffMs: number;
 }

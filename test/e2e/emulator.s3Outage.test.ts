@@ -1,7 +1,9 @@
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TcpOutageProxy } from "../../emulator/faults/TcpOutageProxy";
+import { readTopic } from "../../emulator/reconcile/readTopic";
 import { loadConfig } from "../../functions/lib/config";
+import { LINEAGE_HEADERS } from "../../functions/lib/core/headers";
 import { BUCKET, EmulatorScenario } from "./emulatorScenario";
 
 const OUTAGE_MS = 6_000;
@@ -11,6 +13,25 @@ async function objectExists(scenario: EmulatorScenario, key: string): Promise<bo
     () => true,
     () => false,
   );
+}
+
+/** Target records of one source partition that reached a target partition before an earlier one. */
+async function outOfOrder(scenario: EmulatorScenario): Promise<string[]> {
+  const highest = new Map<string, number>();
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  for (const record of await readTopic(scenario.kafka, scenario.topics.target)) {
+    const source = Number(record.headers[LINEAGE_HEADERS.sourcePartition]);
+    const offset = Number(record.headers[LINEAGE_HEADERS.sourceOffset]);
+    const lane = `${source}->${record.partition}`;
+    const previous = highest.get(lane) ?? -1;
+    // A repeat of an earlier record is allowed (at least once); a first appearance after a later one is not.
+    if (!seen.has(`${lane}@${offset}`) && offset < previous)
+      problems.push(`${lane}: ${offset} after ${previous}`);
+    seen.add(`${lane}@${offset}`);
+    highest.set(lane, Math.max(previous, offset));
+  }
+  return problems;
 }
 
 describe("S3 unreachable for a while", () => {
@@ -35,6 +56,8 @@ describe("S3 unreachable for a while", () => {
       batchSize: 25,
       timeoutS: 3,
       retryAttempts: 20,
+      // One invocation per partition at once, as Lambda scales: order must still hold per partition.
+      concurrency: 3,
       onFailure: `kafka://${scenario.topics.onFailure}`,
     });
     await proxy.cutOff();
@@ -51,6 +74,7 @@ describe("S3 unreachable for a while", () => {
     const result = await scenario.reconcile("kafka");
     expect(result.missing).toEqual([]);
     expect(result.inSeveralPlaces).toEqual([]);
+    expect(await outOfOrder(scenario)).toEqual([]);
     const produced = await scenario.produce({ seed: 11, count: 0 });
     const expectedDeadLetters = produced.filter((p) => p.sample.expectedStage !== undefined);
     expect(result.found["dead-letter"]).toBe(expectedDeadLetters.length);

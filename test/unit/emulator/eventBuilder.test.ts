@@ -4,6 +4,7 @@ import {
   countWithinPayloadCap,
   type EventEnvelope,
   payloadBytes,
+  serializeInvocationEvent,
   toPolledRecord,
 } from "../../../emulator/eventBuilder";
 import { decodeKafkaEvent } from "../../../functions/lib/core/decodeEvent";
@@ -76,6 +77,18 @@ describe("buildInvocationEvent", () => {
 
   it("has no eventSourceArn for self-managed Kafka", () => {
     expect(buildInvocationEvent(polled("t", 0, [1]), selfManaged)).not.toHaveProperty("eventSourceArn");
+  });
+});
+
+describe("serializeInvocationEvent", () => {
+  it("is byte for byte the serialized event, with and without an ARN", () => {
+    const records = [...polled("b-topic", 1, [7, 5]), ...polled("a-topic", 0, [3]), ...polled("ü", 2, [1])];
+
+    expect(serializeInvocationEvent(records, msk)).toBe(JSON.stringify(buildInvocationEvent(records, msk)));
+    expect(serializeInvocationEvent(records, selfManaged)).toBe(
+      JSON.stringify(buildInvocationEvent(records, selfManaged)),
+    );
+    expect(serializeInvocationEvent([], msk)).toBe(JSON.stringify(buildInvocationEvent([], msk)));
   });
 });
 

@@ -84,6 +84,8 @@ describe("parseCliArgs", () => {
         "--ssl",
         "--env=A=1=2",
         "--until-idle-ms=3000",
+        "--concurrency=3",
+        "--bundle",
       ],
       { EMULATOR_SASL_PASSWORD: "p" },
     );
@@ -91,6 +93,7 @@ describe("parseCliArgs", () => {
     expect(parsed.help).toBe(false);
     if (parsed.help) return;
     expect(parsed.handlerExport).toBe("handler");
+    expect(parsed.bundle).toBe(true);
     expect(parsed.settings).toMatchObject({
       topics: ["employees", "user-events"],
       batchSize: 50,
@@ -103,6 +106,7 @@ describe("parseCliArgs", () => {
       onFailure: "s3://bucket-1/p",
       timeoutS: 2.5,
       eventSource: "aws:kafka",
+      concurrency: 3,
     });
     expect(parsed.connection).toMatchObject({
       brokers: ["127.0.0.1:9092"],
