@@ -264,6 +264,15 @@ export class EventSourceMappingEmulator {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment));
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      // kafkajs gives up on errors it cannot retry (authorization, a deleted topic): nothing more
+      // will arrive, so stop instead of waiting forever.
+      this.logger.error("the Kafka consumer crashed and will not restart; stopping", {
+        error: String(payload.error),
+      });
+      this.requestStop(STOP_REASONS.stopped);
+    });
     consumer.on(consumer.events.FETCH, () => {
       this.fetchesSinceActivity += 1;
     });

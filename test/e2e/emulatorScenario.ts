@@ -114,11 +114,12 @@ export class EmulatorScenario {
     });
   }
 
+  /** Runs until idle, and in any case stops by itself well inside the test timeout. */
   async run(
     emulator: EventSourceMappingEmulator,
     limits: RunLimits = { untilIdleMs: 1_500 },
   ): Promise<RunResult> {
-    return emulator.run(limits);
+    return emulator.run({ signal: AbortSignal.timeout(90_000), ...limits });
   }
 
   /** Reads target, DLQ and on-failure destination back and accounts for every produced record. */
