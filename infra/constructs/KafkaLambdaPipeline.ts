@@ -16,17 +16,27 @@ import type { FailureKeyName } from "../../functions/lib/config";
 import { ATTEMPTS_TABLE, DEAD_LETTER_TABLE } from "../../functions/lib/tables";
 import { MskResourceArns } from "./mskResourceArns";
 import { type PipelineAlarms, PipelineMonitoring } from "./PipelineMonitoring";
-import { ON_FAILURE_S3_PREFIX, type ResolvedSettings, resolveSettings } from "./resolveSettings";
+import {
+  ON_FAILURE_S3_PREFIX,
+  REDRIVE_SERVICE_NAME,
+  type ResolvedRedrive,
+  type ResolvedSettings,
+  resolveSettings,
+} from "./resolveSettings";
 import type {
   ArchiveLifecycle,
   KafkaSource,
   OnFailureDestination,
   PollerConfig,
+  RedriveFunctionOptions,
   SelfManagedKafkaSource,
   TopicPipeline,
 } from "./types";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+
+/** Attempts-table keys of the redrive's runs and ledger (`REDRIVE#RUN#…`, `REDRIVE#RECORD#…`). */
+const REDRIVE_KEY_PATTERN = "REDRIVE#*";
 
 /**
  * Props of {@link KafkaLambdaPipeline}. Only `source` is required; every default is chosen so that a
@@ -131,6 +141,12 @@ export interface KafkaLambdaPipelineProps {
    * @default functions/processor/handler.ts of this repository
    */
   readonly processorEntry?: string;
+  /**
+   * The dead-letter redrive function, which operators invoke directly to replay dead letters (or the
+   * on-failure destination's batches) to their source topics; `false` leaves it out.
+   * @default { timeout: Duration.minutes(15), memorySize: 512 } and the function's own redrive defaults
+   */
+  readonly redrive?: false | RedriveFunctionOptions;
 }
 
 /**
@@ -139,7 +155,8 @@ export interface KafkaLambdaPipelineProps {
  *
  * Everything is least privilege: the role may read only the source topics and consumer groups, write
  * only the target and DLQ topics, put objects only under the archive prefix (and where the on-failure
- * destination writes) and use only its two tables.
+ * destination writes) and use only its two tables. The redrive function, which operators invoke to
+ * replay dead letters, may only write the source topics, read the archive, and update what it replays.
  *
  * @example
  * new KafkaLambdaPipeline(this, "Pipeline", {
@@ -167,6 +184,9 @@ export class KafkaLambdaPipeline extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   /** Kafka connection variables of the processor, for another function on the same cluster. */
   readonly kafkaEnvironment: Readonly<Record<string, string>>;
+  /** The dead-letter redrive function; undefined when `redrive` is false. */
+  readonly redriveFunction: nodejs.NodejsFunction | undefined;
+  readonly redriveRole: iam.Role | undefined;
 
   private readonly settings: ResolvedSettings;
   private readonly mskArns: MskResourceArns | undefined;
@@ -225,8 +245,13 @@ export class KafkaLambdaPipeline extends Construct {
       ]),
     );
 
+    const redrive = settings.redrive === undefined ? undefined : this.createRedriveFunction(settings.redrive);
+    this.redriveFunction = redrive?.fn;
+    this.redriveRole = redrive?.role;
+
     const monitoring = new PipelineMonitoring(this, "Monitoring", {
       processor: this.processor,
+      redrive: this.redriveFunction,
       mappings: this.eventSourceMappings,
       serviceName: settings.serviceName,
       metricsNamespace: settings.metricsNamespace,
@@ -333,6 +358,7 @@ export class KafkaLambdaPipeline extends Construct {
     this.acknowledgeObjectWildcard(
       grantee,
       archivePrefix,
+      "s3:PutObject",
       "dead-letter objects are keyed per record under the archive prefix",
     );
     if (onFailure.type !== "s3") return;
@@ -355,17 +381,135 @@ export class KafkaLambdaPipeline extends Construct {
     this.acknowledgeObjectWildcard(
       grantee,
       ON_FAILURE_S3_PREFIX,
+      "s3:PutObject",
       "the mapping names on-failure objects itself (aws/lambda/<mapping>/<partition>/<date>/<uuid>)",
     );
   }
 
-  private acknowledgeObjectWildcard(grantee: iam.IGrantable, prefix: string, why: string): void {
+  private acknowledgeObjectWildcard(
+    grantee: iam.IGrantable,
+    prefix: string,
+    action: string,
+    why: string,
+  ): void {
     if (!(grantee instanceof Construct)) return;
     const bucketLogicalId = Stack.of(this).getLogicalId(this.archiveBucket.node.defaultChild as s3.CfnBucket);
     Validations.of(grantee).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${prefix}/*]`,
-      reason: `s3:PutObject only, only under "${prefix}/": ${why}, so no exact object ARN exists at deploy time.`,
+      reason: `${action} only, only under "${prefix}/": ${why}, so no exact object ARN exists at deploy time.`,
     });
+  }
+
+  /**
+   * The redrive function: reads the dead-letter index and the archive (or the on-failure batches),
+   * replays to the source topics and keeps its runs and ledger in the attempts table. It is given
+   * exactly that, statement by statement, instead of {@link grantTablesReadWrite}.
+   */
+  private createRedriveFunction(options: ResolvedRedrive): { fn: nodejs.NodejsFunction; role: iam.Role } {
+    const { settings } = this;
+    const optional = (name: string, value: number | undefined) =>
+      value === undefined ? {} : { [name]: String(value) };
+    const redrive = this.addFunction("Redrive", {
+      description:
+        "Replays dead letters (or on-failure batches) to their source topics; invoked by operators",
+      entry: path.join(REPO_ROOT, "functions/redrive/handler.ts"),
+      memorySize: options.memorySize,
+      timeout: options.timeout,
+      serviceName: REDRIVE_SERVICE_NAME,
+      environment: {
+        ...this.kafkaEnvironment,
+        KAFKA_CLIENT_ID: REDRIVE_SERVICE_NAME,
+        ARCHIVE_BUCKET: this.archiveBucket.bucketName,
+        ARCHIVE_PREFIX: settings.archivePrefix,
+        DEAD_LETTER_TABLE: this.deadLetterTable.tableName,
+        ATTEMPTS_TABLE: this.attemptsTable.tableName,
+        ...optional("REDRIVE_MAX_REDRIVES", options.maxRedrives),
+        ...optional("REDRIVE_RATE", options.ratePerSecond),
+        ...optional("REDRIVE_BATCH_SIZE", options.batchSize),
+      },
+    });
+    const { role } = redrive;
+
+    if (this.mskArns === undefined) {
+      // Only the credentials the producer presents; the root CA secret is read by the mapping alone.
+      (settings.source as SelfManagedKafkaSource).secret.grantRead(role);
+    } else {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: "RedriveConnectToCluster",
+          actions: ["kafka-cluster:Connect"],
+          resources: [this.mskArns.clusterArn],
+        }),
+      );
+      // A dead letter goes back to the topic it came from, and nowhere else.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: "RedriveWriteSourceTopics",
+          actions: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+          resources: settings.pipelines.map((p) => this.topicArn(p.source)),
+        }),
+      );
+    }
+
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "RedriveQueryDeadLetterIndexes",
+        actions: ["dynamodb:Query"],
+        resources: [DEAD_LETTER_TABLE.byTopicIndex.name, DEAD_LETTER_TABLE.byStatusIndex.name].map(
+          (index) => `${this.deadLetterTable.tableArn}/index/${index}`,
+        ),
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "RedriveReadAndMarkDeadLetters",
+        actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        resources: [this.deadLetterTable.tableArn],
+      }),
+    );
+    // Runs (REDRIVE#RUN#) and the on-failure replay ledger (REDRIVE#RECORD#) share the attempts table
+    // with the processor's attempt and idempotency items, which the redrive must never touch.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "RedriveRunsAndLedger",
+        actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
+        resources: [this.attemptsTable.tableArn],
+        conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [REDRIVE_KEY_PATTERN] } },
+      }),
+    );
+
+    const prefixes = [settings.archivePrefix];
+    if (settings.onFailure.type === "s3") prefixes.push(ON_FAILURE_S3_PREFIX);
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "RedriveReadArchive",
+        actions: ["s3:GetObject"],
+        resources: prefixes.map((prefix) => this.archiveBucket.arnForObjects(`${prefix}/*`)),
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "RedriveListArchive",
+        actions: ["s3:ListBucket"],
+        resources: [this.archiveBucket.bucketArn],
+        conditions: { StringLike: { "s3:prefix": prefixes.map((prefix) => `${prefix}/*`) } },
+      }),
+    );
+    this.acknowledgeObjectWildcard(
+      role,
+      settings.archivePrefix,
+      "s3:GetObject",
+      "the index names one archive object per dead letter, written by the processor at run time",
+    );
+    if (settings.onFailure.type === "s3") {
+      this.acknowledgeObjectWildcard(
+        role,
+        ON_FAILURE_S3_PREFIX,
+        "s3:GetObject",
+        "the mapping names on-failure objects itself (aws/lambda/<mapping>/<partition>/<date>/<uuid>)",
+      );
+    }
+    return redrive;
   }
 
   /** Lets a principal read and write both tables and query the dead-letter indexes (never Scan). */
@@ -491,7 +635,17 @@ export class KafkaLambdaPipeline extends Construct {
    */
   addFunction(
     id: string,
-    options: { description: string; entry: string; environment: Record<string, string> },
+    options: {
+      description: string;
+      entry: string;
+      environment: Record<string, string>;
+      /** @default the processor's memorySize */
+      memorySize?: number;
+      /** @default the processor's timeout */
+      timeout?: Duration;
+      /** Powertools service name. @default the processor's serviceName */
+      serviceName?: string;
+    },
   ): { fn: nodejs.NodejsFunction; role: iam.Role; logGroup: logs.LogGroup } {
     const { settings } = this;
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
@@ -542,14 +696,14 @@ export class KafkaLambdaPipeline extends Construct {
       projectRoot: REPO_ROOT,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: settings.memorySize,
-      timeout: settings.timeout,
+      memorySize: options.memorySize ?? settings.memorySize,
+      timeout: options.timeout ?? settings.timeout,
       role,
       logGroup,
       ...(network ?? {}),
       environment: {
         ...options.environment,
-        POWERTOOLS_SERVICE_NAME: settings.serviceName,
+        POWERTOOLS_SERVICE_NAME: options.serviceName ?? settings.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
         NODE_OPTIONS: "--enable-source-maps",
       },

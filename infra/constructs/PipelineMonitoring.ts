@@ -26,10 +26,14 @@ export interface PipelineAlarms {
   readonly offsetLag: cloudwatch.Alarm;
   /** Per source topic: batches the mapping sent to (or failed to send to) its on-failure destination. */
   readonly onFailureDeliveries: ReadonlyMap<string, cloudwatch.Alarm>;
+  /** A redrive invocation that failed; undefined without a redrive function. */
+  readonly redriveErrors: cloudwatch.Alarm | undefined;
 }
 
 export interface PipelineMonitoringProps {
   readonly processor: lambda.IFunction;
+  /** The dead-letter redrive function, if deployed. */
+  readonly redrive?: lambda.IFunction | undefined;
   readonly mappings: ReadonlyMap<string, lambda.IEventSourceMapping>;
   readonly serviceName: string;
   readonly metricsNamespace: string;
@@ -59,7 +63,7 @@ export class PipelineMonitoring extends Construct {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
 
-    const { processor } = props;
+    const { processor, redrive } = props;
     this.alarms = {
       deadLetters: this.alarm("DeadLettersAlarm", {
         metric: this.processorMetric(METRIC_NAMES.recordsDeadLettered),
@@ -106,6 +110,16 @@ export class PipelineMonitoring extends Construct {
           }),
         ]),
       ),
+      redriveErrors:
+        redrive === undefined
+          ? undefined
+          : this.alarm("RedriveErrorsAlarm", {
+              metric: redrive.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+              threshold: 1,
+              alarmDescription:
+                "A redrive invocation failed (an error or a timeout): read its log, then invoke it again " +
+                'with {"resume": "<run-id>"} to continue from the checkpoint.',
+            }),
     };
     this.dashboard = this.createDashboard();
   }
@@ -244,12 +258,32 @@ export class PipelineMonitoring extends Construct {
         ...perMapping("DroppedEventCount", "dropped"),
       ]),
     );
+    const { redrive } = this.props;
+    if (redrive !== undefined) {
+      dashboard.addWidgets(
+        graph(
+          "Redrive function: invocations, errors / duration (ms)",
+          [
+            redrive.metricInvocations({ period: PERIOD, label: "invocations" }),
+            redrive.metricErrors({ period: PERIOD, label: "errors" }),
+          ],
+          [
+            redrive.metricDuration({
+              period: PERIOD,
+              statistic: cloudwatch.Stats.MAXIMUM,
+              label: "duration max",
+            }),
+          ],
+        ),
+      );
+    }
     const alarms = [
       this.alarms.deadLetters,
       this.alarms.deadLetterWriteFailures,
       this.alarms.functionErrors,
       this.alarms.offsetLag,
       ...this.alarms.onFailureDeliveries.values(),
+      ...(this.alarms.redriveErrors === undefined ? [] : [this.alarms.redriveErrors]),
     ];
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms, width: 24 }));
     return dashboard;

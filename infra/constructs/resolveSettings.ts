@@ -9,6 +9,7 @@ import {
   type ArchiveLifecycle,
   type KafkaSource,
   type OnFailureDestination,
+  type RedriveFunctionOptions,
   SELF_MANAGED_AUTHENTICATIONS,
   type TopicPipeline,
 } from "./types";
@@ -42,7 +43,12 @@ export const DEFAULTS = {
   removalPolicy: RemovalPolicy.RETAIN,
   offsetLagThreshold: 1000,
   functionErrorsThreshold: 1,
+  redriveTimeout: Duration.minutes(15),
+  redriveMemorySize: 512,
 } as const;
+
+/** Powertools service name and Kafka client id of the redrive function. */
+export const REDRIVE_SERVICE_NAME = "kafka-redrive";
 
 export interface ResolvedPipeline {
   readonly source: string;
@@ -78,6 +84,17 @@ export interface ResolvedSettings {
   readonly offsetLagThreshold: number;
   readonly functionErrorsThreshold: number;
   readonly alarmEmail: string | undefined;
+  /** Undefined when the redrive function is turned off. */
+  readonly redrive: ResolvedRedrive | undefined;
+}
+
+export interface ResolvedRedrive {
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  /** Undefined leaves the function's own default. */
+  readonly maxRedrives: number | undefined;
+  readonly ratePerSecond: number | undefined;
+  readonly batchSize: number | undefined;
 }
 
 // Kafka's own rule (legal characters, at most 249, not "." or "..").
@@ -241,6 +258,36 @@ export function resolveSettings(props: KafkaLambdaPipelineProps): ResolvedSettin
       Number.MAX_SAFE_INTEGER,
     ),
     alarmEmail: props.alarmEmail,
+    redrive: resolveRedrive(props.redrive),
+  };
+}
+
+function resolveRedrive(redrive: false | RedriveFunctionOptions | undefined): ResolvedRedrive | undefined {
+  if (redrive === false) return undefined;
+  if (redrive !== undefined && (typeof redrive !== "object" || redrive === null)) {
+    throw new PipelinePropsError(
+      "redrive",
+      `must be false (no redrive function) or an object of options, got ${JSON.stringify(redrive)}`,
+    );
+  }
+  const options = redrive ?? {};
+  const timeout = options.timeout ?? DEFAULTS.redriveTimeout;
+  // The function keeps 15 s back to save its checkpoint; under a minute it would hardly replay.
+  if (timeout.toSeconds() < 60 || timeout.toSeconds() > 900) {
+    throw new PipelinePropsError(
+      "redrive.timeout",
+      `must be between 1 and 15 minutes (the function stops 15 s before it), got ${timeout.toHumanString()}`,
+    );
+  }
+  const optionalInteger = (prop: keyof RedriveFunctionOptions, value: number | undefined, max: number) =>
+    value === undefined ? undefined : integer(`redrive.${prop}`, value, 1, max);
+  return {
+    timeout,
+    memorySize: integer("redrive.memorySize", options.memorySize ?? DEFAULTS.redriveMemorySize, 128, 10_240),
+    // The same bounds the function applies to a request's own values.
+    maxRedrives: optionalInteger("maxRedrives", options.maxRedrives, 1_000),
+    ratePerSecond: optionalInteger("ratePerSecond", options.ratePerSecond, 100_000),
+    batchSize: optionalInteger("batchSize", options.batchSize, 500),
   };
 }
 

@@ -124,3 +124,34 @@ export interface ArchiveLifecycle {
   /** Versioning keeps overwritten objects; this bounds how long. @default Duration.days(30) */
   readonly noncurrentVersionExpireAfter?: Duration;
 }
+
+/**
+ * The dead-letter redrive function (`functions/redrive/handler.ts`): operators invoke it directly with
+ * a redrive request as its event; it has no event source. The per-request options of the event win
+ * over `maxRedrives`, `ratePerSecond` and `batchSize`, which only set its defaults.
+ */
+export interface RedriveFunctionOptions {
+  /**
+   * Longest invocation (1 to 15 minutes). The function stops 15 s before it, saves its checkpoint
+   * and returns the run id to resume with, so a long redrive spans several invocations.
+   * @default Duration.minutes(15)
+   */
+  readonly timeout?: Duration;
+  /** Memory in MB. @default 512 */
+  readonly memorySize?: number;
+  /**
+   * Refuse a dead letter whose record was already redriven this often (1-1000), so nothing loops.
+   * @default - the function's own default, 3
+   */
+  readonly maxRedrives?: number;
+  /**
+   * Records produced per second (1-100000), gentle on a consumer that is recovering.
+   * @default - the function's own default, 100
+   */
+  readonly ratePerSecond?: number;
+  /**
+   * Records per produce request and status-update round (1-500): also the most a crash can duplicate.
+   * @default - the function's own default, 25
+   */
+  readonly batchSize?: number;
+}

@@ -6,17 +6,19 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ATTEMPTS_TABLE, DEAD_LETTER_TABLE } from "../../functions/lib/tables";
 import {
   CLUSTER_ARN,
+  functionEnvironment as environmentOf,
   groupArn,
   mskSource,
   policyStatements,
   REPO_ROOT,
+  roleStatements,
   type Synthesized,
   statementBySid,
   synthPipeline,
   topicArn,
 } from "./stacks";
 
-// The real processor entry, bundled once for the whole file.
+// The real processor and redrive entries, bundled once for the whole file.
 let synthesized: Synthesized;
 let template: Template;
 
@@ -28,16 +30,19 @@ beforeAll(() => {
 }, 120_000);
 
 function functionEnvironment(): Record<string, unknown> {
-  const [fn] = Object.values(template.findResources("AWS::Lambda::Function"));
-  return (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties
-    .Environment.Variables;
+  return environmentOf(template, "PipelineProcessor");
+}
+
+function processorStatements(): Array<Record<string, unknown>> {
+  return roleStatements(template, "PipelineProcessorRole");
 }
 
 describe("processor function (MSK)", () => {
   it("runs the bundled handler on Node 24, ARM64, in the cluster's VPC", () => {
     // Prepare / act: synthesized in beforeAll.
     // Assert
-    template.resourceCountIs("AWS::Lambda::Function", 1);
+    // The processor and the redrive function.
+    template.resourceCountIs("AWS::Lambda::Function", 2);
     template.hasResourceProperties("AWS::Lambda::Function", {
       Runtime: "nodejs24.x",
       Architectures: ["arm64"],
@@ -82,18 +87,28 @@ describe("processor function (MSK)", () => {
     expect(notReadByConfig).toEqual([]);
   });
 
-  it("bundles a minified ESM file with a source map, without Docker", () => {
+  it("bundles each function (processor, redrive) into a minified ESM file with a source map, without Docker", () => {
     const { outdir } = synthesized.stack.node.root as App;
-    const [asset] = readdirSync(outdir).filter((name) => name.startsWith("asset."));
+    const assets = readdirSync(outdir).filter((name) => name.startsWith("asset."));
 
-    const files = readdirSync(path.join(outdir, asset ?? "")).sort();
-    const code = readFileSync(path.join(outdir, asset ?? "", "index.mjs"), "utf8");
+    expect(assets).toHaveLength(2);
+    for (const asset of assets) {
+      const files = readdirSync(path.join(outdir, asset)).sort();
+      const code = readFileSync(path.join(outdir, asset, "index.mjs"), "utf8");
 
-    expect(files).toEqual(["index.mjs", "index.mjs.map"]);
-    expect(code.startsWith("import { createRequire }")).toBe(true);
-    // Minified: long lines (template literals keep a few newlines), and linked to its map.
-    expect(code.length / code.split("\n").length).toBeGreaterThan(1000);
-    expect(code.trimEnd().endsWith("//# sourceMappingURL=index.mjs.map")).toBe(true);
+      expect(files).toEqual(["index.mjs", "index.mjs.map"]);
+      expect(code.startsWith("import { createRequire }")).toBe(true);
+      // Minified: long lines (template literals keep a few newlines), and linked to its map.
+      expect(code.length / code.split("\n").length).toBeGreaterThan(1000);
+      expect(code.trimEnd().endsWith("//# sourceMappingURL=index.mjs.map")).toBe(true);
+    }
+    // One bundle per entry: the redrive's own message is in exactly one of them.
+    const redriveBundles = assets.filter((asset) =>
+      readFileSync(path.join(outdir, asset, "index.mjs"), "utf8").includes(
+        "the invocation is about to time out",
+      ),
+    );
+    expect(redriveBundles).toHaveLength(1);
   });
 
   it("keeps logs for a month in a log group of its own", () => {
@@ -247,8 +262,9 @@ describe("IAM (MSK)", () => {
     const roles = Object.values(template.findResources("AWS::IAM::Role")) as Array<{
       Properties: { ManagedPolicyArns?: unknown };
     }>;
-    expect(roles).toHaveLength(1);
-    expect(roles[0]?.Properties.ManagedPolicyArns).toBeUndefined();
+    // The processor's and the redrive function's.
+    expect(roles).toHaveLength(2);
+    for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
   it("reads only the source topics and commits only the consumer groups", () => {
@@ -276,14 +292,14 @@ describe("IAM (MSK)", () => {
         topicArn,
       ),
     });
-    const writes = policyStatements(template).filter((s) =>
+    const writes = processorStatements().filter((s) =>
       ([] as unknown[]).concat(s.Action).includes("kafka-cluster:WriteData"),
     );
     expect(writes).toHaveLength(1);
   });
 
   it("puts objects only under the archive prefix and the on-failure destination's prefix", () => {
-    const s3Statements = policyStatements(template).filter((s) => JSON.stringify(s.Action).includes("s3:"));
+    const s3Statements = processorStatements().filter((s) => JSON.stringify(s.Action).includes("s3:"));
     expect(s3Statements.map((s) => [s.Sid, s.Action])).toEqual([
       ["WriteArchiveObjects", "s3:PutObject"],
       ["WriteOnFailureBatches", "s3:PutObject"],
@@ -308,11 +324,13 @@ describe("IAM (MSK)", () => {
     expect(indexes.map((r) => r["Fn::Join"][1][1])).toEqual(["/index/byTopic", "/index/byStatus"]);
   });
 
-  it('has "*" only where AWS forces it: the VPC network-interface actions', () => {
+  it('has "*" only where AWS forces it: the VPC network-interface actions of each function', () => {
     const wildcards = policyStatements(template).filter((s) => JSON.stringify(s.Resource).includes('"*"'));
-    expect(wildcards.map((s) => s.Sid)).toEqual(["ManageVpcNetworkInterfaces"]);
-    expect(wildcards[0]?.Action).toEqual(expect.arrayContaining(["ec2:CreateNetworkInterface"]));
-    expect(JSON.stringify(wildcards[0]?.Action)).not.toMatch(/kafka|s3|dynamodb|secretsmanager/);
+    expect(wildcards.map((s) => s.Sid)).toEqual(["ManageVpcNetworkInterfaces", "ManageVpcNetworkInterfaces"]);
+    for (const wildcard of wildcards) {
+      expect(wildcard.Action).toEqual(expect.arrayContaining(["ec2:CreateNetworkInterface"]));
+      expect(JSON.stringify(wildcard.Action)).not.toMatch(/kafka|s3|dynamodb|secretsmanager/);
+    }
   });
 });
 
@@ -432,6 +450,8 @@ describe("alarms and dashboard", () => {
       pipeline.attemptsTable,
       pipeline.alarmTopic,
       pipeline.dashboard,
+      pipeline.redriveFunction,
+      pipeline.redriveRole,
     ]) {
       expect(resource).toBeDefined();
     }

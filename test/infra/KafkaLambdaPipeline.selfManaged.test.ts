@@ -1,7 +1,16 @@
 import { Match } from "aws-cdk-lib/assertions";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { beforeAll, describe, expect, it } from "vitest";
-import { policyStatements, SECRET_ARN, type Synthesized, selfManagedSource, synthPipeline } from "./stacks";
+import {
+  functionEnvironment,
+  functionProperties,
+  policyStatements,
+  roleStatements,
+  SECRET_ARN,
+  type Synthesized,
+  selfManagedSource,
+  synthPipeline,
+} from "./stacks";
 
 const ROOT_CA_ARN = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:kafka/root-ca-XyZ789";
 
@@ -22,9 +31,7 @@ beforeAll(() => {
 }, 120_000);
 
 function environment({ template }: Synthesized): Record<string, unknown> {
-  const [fn] = Object.values(template.findResources("AWS::Lambda::Function"));
-  return (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties
-    .Environment.Variables;
+  return functionEnvironment(template, "PipelineProcessor");
 }
 
 describe("self-managed Kafka with SASL/SCRAM in a VPC", () => {
@@ -67,7 +74,7 @@ describe("self-managed Kafka with SASL/SCRAM in a VPC", () => {
   });
 
   it("reads only its two secrets and grants no MSK actions", () => {
-    const statements = policyStatements(scram.template);
+    const statements = roleStatements(scram.template, "PipelineProcessorRole");
     const secrets = statements.filter((s) => JSON.stringify(s.Action).includes("secretsmanager:"));
     expect(secrets.map((s) => s.Resource).sort()).toEqual([SECRET_ARN, ROOT_CA_ARN].sort());
     for (const statement of secrets) {
@@ -94,10 +101,7 @@ describe("self-managed Kafka with mTLS over the internet", () => {
   });
 
   it("runs the function outside any VPC, without network-interface permissions", () => {
-    const [fn] = Object.values(mtls.template.findResources("AWS::Lambda::Function")) as Array<{
-      Properties: { VpcConfig?: unknown };
-    }>;
-    expect(fn?.Properties.VpcConfig).toBeUndefined();
+    expect(functionProperties(mtls.template, "PipelineProcessor").VpcConfig).toBeUndefined();
     const statements = policyStatements(mtls.template);
     expect(statements.map((s) => s.Sid)).not.toContain("ManageVpcNetworkInterfaces");
     expect(JSON.stringify(statements.map((s) => s.Resource))).not.toContain('"*"');

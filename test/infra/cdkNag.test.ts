@@ -35,12 +35,21 @@ function findings(report: PolicyValidationPluginReport): string[] {
   );
 }
 
-/** Runs the checks as if nothing were acknowledged, to prove each acknowledgement silences a real finding. */
+/**
+ * Runs the checks as if nothing were acknowledged, to prove each acknowledgement silences a real finding,
+ * as `<role path> <rule>`: a role's policy is reported, the role carries the acknowledgement.
+ */
 function findingsIgnoringAcknowledgements(stack: Stack): string[] {
   const key = Object.getOwnPropertyDescriptor(Validations, "ACKNOWLEDGED_RULES_METADATA_KEY");
   Object.defineProperty(Validations, "ACKNOWLEDGED_RULES_METADATA_KEY", { value: "no-acknowledgements" });
   try {
-    return new AwsSolutionsChecks().validateScope(stack).violations.map((v) => v.ruleName);
+    return new AwsSolutionsChecks()
+      .validateScope(stack)
+      .violations.flatMap((v) =>
+        v.violatingResources.map(
+          (r) => `${(r.constructPath ?? "").replace(/\/DefaultPolicy\/Resource$/, "")} ${v.ruleName}`,
+        ),
+      );
   } finally {
     if (key !== undefined) Object.defineProperty(Validations, "ACKNOWLEDGED_RULES_METADATA_KEY", key);
   }
@@ -83,25 +92,26 @@ describe("cdk-nag AwsSolutions", () => {
     expect(() => app.synth()).not.toThrow();
   });
 
-  it("acknowledges only IAM5 findings, each on the function's role, for one exact resource, with a reason", () => {
+  it("acknowledges only IAM5 findings, each on a function's role, for one exact resource, with a reason", () => {
     const acknowledged = acknowledgements(stacks.get("MSK example (cdk.json)") as Stack);
 
-    expect(acknowledged.map((a) => [a.path, a.id])).toEqual([
-      ["KafkaLambdaPipeline/Pipeline/ProcessorRole", "AwsSolutions-IAM5[Resource::*]"],
-      [
-        "KafkaLambdaPipeline/Pipeline/ProcessorRole",
-        expect.stringMatching(
-          /^AwsSolutions-IAM5\[Resource::<PipelineArchiveBucket\w+\.Arn>\/dead-letters\/\*\]$/,
-        ),
-      ],
-      [
-        "KafkaLambdaPipeline/Pipeline/ProcessorRole",
-        expect.stringMatching(
-          /^AwsSolutions-IAM5\[Resource::<PipelineArchiveBucket\w+\.Arn>\/aws\/lambda\/\*\]$/,
-        ),
-      ],
-    ]);
+    const underArchive = (prefix: string) =>
+      expect.stringMatching(
+        new RegExp(`^AwsSolutions-IAM5\\[Resource::<PipelineArchiveBucket\\w+\\.Arn>/${prefix}/\\*\\]$`),
+      );
+    expect(acknowledged.map((a) => [a.path, a.id])).toEqual(
+      ["ProcessorRole", "RedriveRole"].flatMap((role) => [
+        [`KafkaLambdaPipeline/Pipeline/${role}`, "AwsSolutions-IAM5[Resource::*]"],
+        [`KafkaLambdaPipeline/Pipeline/${role}`, underArchive("dead-letters")],
+        [`KafkaLambdaPipeline/Pipeline/${role}`, underArchive("aws/lambda")],
+      ]),
+    );
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(60);
+    expect(acknowledged.filter((a) => a.path.endsWith("RedriveRole")).map((a) => a.reason)).toEqual([
+      expect.stringContaining("network-interface"),
+      expect.stringMatching(/^s3:GetObject only, only under "dead-letters\/"/),
+      expect.stringMatching(/^s3:GetObject only, only under "aws\/lambda\/"/),
+    ]);
   });
 
   it.each(["MSK example (cdk.json)", "self-managed SCRAM example", "self-managed mTLS without VPC"])(
@@ -113,7 +123,7 @@ describe("cdk-nag AwsSolutions", () => {
 
       expect(raw.sort()).toEqual(
         acknowledgements(stack)
-          .map((a) => a.id)
+          .map((a) => `${a.path} ${a.id}`)
           .sort(),
       );
     },

@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import { App, Fn, Stack } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import { Match, Template } from "aws-cdk-lib/assertions";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as cxapi from "aws-cdk-lib/cx-api";
@@ -121,4 +121,30 @@ export function policyStatements(template: Template): Array<Record<string, unkno
 
 export function statementBySid(template: Template, sid: string): Record<string, unknown> | undefined {
   return policyStatements(template).find((statement) => statement.Sid === sid);
+}
+
+/** The statements of the policy of one role, named by the start of its logical id ("PipelineRedriveRole"). */
+export function roleStatements(template: Template, rolePrefix: string): Array<Record<string, unknown>> {
+  const policies = template.findResources("AWS::IAM::Policy", {
+    Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${rolePrefix}`) }] },
+  });
+  return Object.values(policies).flatMap(
+    (policy) =>
+      (policy as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
+        .PolicyDocument.Statement,
+  );
+}
+
+/** The properties of the function whose logical id starts with `prefix` ("PipelineProcessor"). */
+export function functionProperties(template: Template, prefix: string): Record<string, unknown> {
+  const match = Object.entries(template.findResources("AWS::Lambda::Function")).find(([logicalId]) =>
+    logicalId.startsWith(prefix),
+  );
+  if (match === undefined) throw new Error(`no function ${prefix}* in the template`);
+  return (match[1] as { Properties: Record<string, unknown> }).Properties;
+}
+
+export function functionEnvironment(template: Template, prefix: string): Record<string, unknown> {
+  return (functionProperties(template, prefix) as { Environment: { Variables: Record<string, unknown> } })
+    .Environment.Variables;
 }

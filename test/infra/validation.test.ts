@@ -179,6 +179,33 @@ const cases: Array<[string, PropsFor, string, RegExp]> = [
     /TRIM_HORIZON or LATEST/,
   ],
   ["a zero lag threshold", msk({ offsetLagThreshold: 0 }), "offsetLagThreshold", /from 1/],
+  ["redrive: true", msk({ redrive: true as never }), "redrive", /must be false .* or an object/],
+  [
+    "a redrive timeout that leaves no time after the 15 s it keeps back",
+    msk({ redrive: { timeout: Duration.seconds(30) } }),
+    "redrive.timeout",
+    /between 1 and 15 minutes .*got 30 seconds/,
+  ],
+  [
+    "a redrive timeout over Lambda's 15 minutes",
+    msk({ redrive: { timeout: Duration.minutes(16) } }),
+    "redrive.timeout",
+    /got 16 minutes/,
+  ],
+  ["64 MB for the redrive", msk({ redrive: { memorySize: 64 } }), "redrive.memorySize", /from 128 to 10240/],
+  [
+    "no redrive allowed",
+    msk({ redrive: { maxRedrives: 0 } }),
+    "redrive.maxRedrives",
+    /from 1 to 1000, got 0/,
+  ],
+  ["a fractional redrive rate", msk({ redrive: { ratePerSecond: 2.5 } }), "redrive.ratePerSecond", /got 2.5/],
+  [
+    "a redrive batch over 500",
+    msk({ redrive: { batchSize: 501 } }),
+    "redrive.batchSize",
+    /from 1 to 500, got 501/,
+  ],
 ];
 
 function captureError(act: () => unknown): unknown {
