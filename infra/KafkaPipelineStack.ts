@@ -66,6 +66,16 @@ export class KafkaPipelineStack extends Stack {
       alarmEmail: config.alarms?.email,
       offsetLagThreshold: config.alarms?.offsetLagThreshold,
       functionErrorsThreshold: config.alarms?.functionErrorsThreshold,
+      redrive:
+        config.redrive === false
+          ? false
+          : {
+              timeout: optional(config.redrive?.timeoutSeconds, Duration.seconds),
+              memorySize: config.redrive?.memorySize,
+              maxRedrives: config.redrive?.maxRedrives,
+              ratePerSecond: config.redrive?.ratePerSecond,
+              batchSize: config.redrive?.batchSize,
+            },
     });
 
     const outputs = {
@@ -75,6 +85,9 @@ export class KafkaPipelineStack extends Stack {
       AttemptsTableName: this.pipeline.attemptsTable.tableName,
       AlarmTopicArn: this.pipeline.alarmTopic.topicArn,
       DashboardName: this.pipeline.dashboard.dashboardName,
+      ...(this.pipeline.redriveFunction === undefined
+        ? {}
+        : { RedriveFunctionName: this.pipeline.redriveFunction.functionName }),
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }

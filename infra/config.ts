@@ -120,6 +120,19 @@ const appConfigSchema = z.strictObject({
       noncurrentVersionsExpireAfterDays: positiveInt.optional(),
     })
     .optional(),
+  /** The dead-letter redrive function; false leaves it out. */
+  redrive: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        timeoutSeconds: positiveInt.optional(),
+        memorySize: positiveInt.optional(),
+        maxRedrives: positiveInt.optional(),
+        ratePerSecond: positiveInt.optional(),
+        batchSize: positiveInt.optional(),
+      }),
+    ])
+    .optional(),
   alarms: z
     .strictObject({
       email: z.string().optional(),

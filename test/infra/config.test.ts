@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { Match, Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import {
   AppConfigError,
@@ -8,7 +9,8 @@ import {
   loadAppConfig,
   parseAppConfig,
 } from "../../infra/config";
-import { REPO_ROOT } from "./stacks";
+import { KafkaPipelineStack } from "../../infra/KafkaPipelineStack";
+import { exampleStack, newApp, REPO_ROOT } from "./stacks";
 
 const readJson = (file: string): unknown => JSON.parse(readFileSync(path.join(REPO_ROOT, file), "utf8"));
 const context = (values: Record<string, unknown>) => ({ tryGetContext: (key: string) => values[key] });
@@ -104,6 +106,13 @@ describe("app configuration", () => {
       /kafkaPipeline\.processor\.logRetentionDays: must be one of 1, 3, 5/,
     ],
     [
+      "a redrive option that does not exist",
+      (raw) => {
+        raw.redrive = { timeout: 600 };
+      },
+      /kafkaPipeline\.redrive/,
+    ],
+    [
       "a partial secret ARN",
       (raw) => {
         raw.source = { ...(readJson("infra/examples/self-managed.json") as { source: object }).source };
@@ -120,6 +129,30 @@ describe("app configuration", () => {
 
     expect(error).toBeInstanceOf(AppConfigError);
     expect(error.message).toMatch(message);
+  });
+
+  it.each<[string, unknown, boolean]>([
+    ["not configured (the default)", undefined, true],
+    ["turned off with false", false, false],
+    ["tuned with an object", { timeoutSeconds: 300, ratePerSecond: 20 }, true],
+  ])("deploys the redrive function when %s", (_name, redrive, deployed) => {
+    const raw = mskExample();
+    if (redrive !== undefined) raw.redrive = redrive;
+
+    const config = parseAppConfig(raw, "test");
+    const stack = new KafkaPipelineStack(newApp(), "Test", { config });
+
+    expect(stack.pipeline.redriveFunction !== undefined).toBe(deployed);
+  });
+
+  it("passes the redrive settings of the config to the function and names it in the outputs", () => {
+    const template = Template.fromStack(exampleStack("infra/examples/self-managed.json"));
+
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Timeout: 600,
+      Environment: { Variables: Match.objectLike({ REDRIVE_MAX_REDRIVES: "3", REDRIVE_RATE: "50" }) },
+    });
+    template.hasOutput("RedriveFunctionName", { Value: { Ref: Match.stringLikeRegexp("^PipelineRedrive") } });
   });
 
   it("reports a config file that is not JSON", () => {
