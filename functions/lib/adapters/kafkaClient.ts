@@ -23,6 +23,7 @@ export async function createKafka(
   region: string,
   logger: ProcessorLogger,
 ): Promise<Kafka> {
+  silenceKafkajsTimeoutWarning();
   const options: KafkaJsConfig = {
     clientId: config.clientId,
     brokers: [...config.brokers],
