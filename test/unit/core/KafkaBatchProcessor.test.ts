@@ -164,6 +164,22 @@ describe("KafkaBatchProcessor on an MSK event", () => {
     });
   });
 
+  it("dead-letters a value that is not valid base64 with the text Lambda delivered", async () => {
+    const { processor, sink, archive } = setup();
+    const event = buildEvent([{ topic: "employees", partition: 0, offset: 1, value: null }]);
+    const record = event.records["employees-0"]?.[0];
+    const broken = { ...event, records: { "employees-0": [{ ...record, value: "bm90!!" }] } };
+
+    const result = await processor.process(broken, lambdaContext());
+
+    expect(result.outcomes[0]).toMatchObject({ kind: "dead-lettered", stage: "decode" });
+    expect(sink.messages("employees.dlq")[0]?.value?.toString()).toBe("bm90!!");
+    expect(archive.envelopes()[0]).toMatchObject({
+      error: { message: "value is not valid base64" },
+      record: { value: "bm90!!" },
+    });
+  });
+
   it("keeps JSON parse errors free of payload fragments", async () => {
     const { processor, archive } = setup();
     const secret = Buffer.from('{"password": "hunter2", broken');
