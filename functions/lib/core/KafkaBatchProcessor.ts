@@ -419,34 +419,14 @@ export class KafkaBatchProcessor {
       buildDeadLetterMessage(f.record, envelopes[i] as DeadLetterEnvelope),
     );
 
-    const [topicWrite, archiveWrite] = await Promise.allSettled([
-      retryWithBackoff(
-        () => this.options.sink.send(route.dlqTopic, messages),
-        this.retryPolicy,
-        run.retryEnv,
-      ),
-      retryWithBackoff(() => this.options.archive.put(archiveKey, envelopes), this.retryPolicy, run.retryEnv),
-    ]);
-    let writeError: DeadLetterWriteError | undefined;
-    if (topicWrite.status === "rejected") writeError = deadLetterWriteError("topic", topicWrite.reason);
-    else if (archiveWrite.status === "rejected")
-      writeError = deadLetterWriteError("archive", archiveWrite.reason);
-    else if (this.options.index !== undefined) {
-      const index = this.options.index;
-      const receipts: readonly (DeliveryReceipt | undefined)[] = topicWrite.value.value;
-      const entries = failed.map((f, i) => ({
-        envelope: envelopes[i] as DeadLetterEnvelope,
-        archiveLine: i,
-        dlq: receipts[i],
-        redriveCount: redriveCountOf(f.record),
-      }));
-      try {
-        await retryWithBackoff(() => index.record(entries), this.retryPolicy, run.retryEnv);
-      } catch (giveUp) {
-        writeError = deadLetterWriteError("index", giveUp);
-      }
-    }
-
+    const writeError = await this.writeDeadLetters(
+      route.dlqTopic,
+      archiveKey,
+      envelopes,
+      messages,
+      failed,
+      run,
+    );
     if (writeError !== undefined) {
       run.deadLetterWriteFailures += failed.length;
       this.logger.error("dead-letter write failed; records reported for retry", {
@@ -481,6 +461,48 @@ export class KafkaBatchProcessor {
         dlqTopic: route.dlqTopic,
       };
     });
+  }
+
+  /**
+   * The archive first, then the DLQ topic, then the index: each later write names what the earlier
+   * one stored (the DLQ message its archive key, the index item its DLQ offset), so a failure part
+   * way never leaves a DLQ message pointing at an archive object that was never written. S3 is also
+   * the sink most likely to fail; when it does, nothing else was written twice.
+   */
+  private async writeDeadLetters(
+    dlqTopic: string,
+    archiveKey: string,
+    envelopes: readonly DeadLetterEnvelope[],
+    messages: readonly OutgoingMessage[],
+    failed: readonly FailedRecord[],
+    run: Run,
+  ): Promise<DeadLetterWriteError | undefined> {
+    const attempt = <T>(write: () => Promise<T>) => retryWithBackoff(write, this.retryPolicy, run.retryEnv);
+    try {
+      await attempt(() => this.options.archive.put(archiveKey, envelopes));
+    } catch (giveUp) {
+      return deadLetterWriteError("archive", giveUp);
+    }
+    let receipts: readonly DeliveryReceipt[];
+    try {
+      receipts = (await attempt(() => this.options.sink.send(dlqTopic, messages))).value;
+    } catch (giveUp) {
+      return deadLetterWriteError("topic", giveUp);
+    }
+    const index = this.options.index;
+    if (index === undefined) return undefined;
+    const entries = failed.map((f, i) => ({
+      envelope: envelopes[i] as DeadLetterEnvelope,
+      archiveLine: i,
+      dlq: receipts[i],
+      redriveCount: redriveCountOf(f.record),
+    }));
+    try {
+      await attempt(() => index.record(entries));
+      return undefined;
+    } catch (giveUp) {
+      return deadLetterWriteError("index", giveUp);
+    }
   }
 
   /**

@@ -310,7 +310,7 @@ describe("KafkaBatchProcessor when writes fail", () => {
   });
 
   it("reports a record for retry when its S3 archive write fails", async () => {
-    const { processor } = setup({ archiveFailure: () => new TransientError("S3 503") });
+    const { processor, sink } = setup({ archiveFailure: () => new TransientError("S3 503") });
 
     const result = await processor.process(event(), lambdaContext(10_000));
 
@@ -319,6 +319,8 @@ describe("KafkaBatchProcessor when writes fail", () => {
       errorClass: "DeadLetterWriteError",
     });
     expect(result.stats.deadLetterWriteFailures).toBe(1);
+    // The archive is written first: a DLQ message never names an archive object that does not exist.
+    expect(sink.messages("employees.dlq")).toHaveLength(0);
   });
 
   it("continues past a record that must be retried when ordering is off", async () => {
