@@ -160,13 +160,15 @@ describe("the processor while the broker is down", () => {
     harness = undefined;
   });
 
-  it("fails the whole batch so Lambda retries it, and processes all of it once the broker is back", async () => {
+  it("fails the whole batch so Lambda retries it, and processes all of it once the broker is back", async (context) => {
     harness = new PipelineHarness("broker-down");
     await harness.createTopics();
     await harness.produceSource(SAMPLE);
     const event = await harness.eventFor(SAMPLE.length);
 
-    await stopService("kafka");
+    const stopped = await stopService("kafka");
+    if (stopped.result === "not-running")
+      context.skip("the broker is not managed by this checkout (docker compose?)");
     let duringOutage: unknown;
     try {
       duringOutage = await harness.invoke(event, { remainingMs: 5_000 }).catch((error: unknown) => error);
