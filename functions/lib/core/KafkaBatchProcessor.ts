@@ -143,10 +143,11 @@ interface FailedRecord {
  * Runs a Kafka batch through its pipelines and decides, for every record, exactly one outcome:
  * produced to the target topic, dead-lettered (DLQ topic and S3 archive), or reported for retry.
  *
- * A record is only counted as done once it is durably written: the target write, or both
- * dead-letter writes, acknowledged. Partitions are processed concurrently; within a partition the
- * dead letters are written first, so that a failed dead-letter write can stop the partition (ordered
- * mode) before any later record reaches the target topic.
+ * A record is only counted as done once it is durably written: the target write, or every
+ * dead-letter write, acknowledged. Partitions are processed concurrently; within a partition the
+ * dead letters are written first (records before the partition's first failure meanwhile), so that
+ * a failed dead-letter write can stop the partition (ordered mode) before any later record reaches
+ * the target topic.
  *
  * @example
  * const processor = new KafkaBatchProcessor({ pipelines: [employees], sink, archive });
@@ -391,8 +392,8 @@ export class KafkaBatchProcessor {
   }
 
   /**
-   * Writes failed records to the DLQ topic and the S3 archive, both or neither counting: a record
-   * whose dead letter is not durably in both sinks is reported for retry, never acknowledged.
+   * Dead-letters failed records: a record whose dead letter is not durably in every sink (archive,
+   * DLQ topic, and the index when there is one) is reported for retry, never acknowledged.
    */
   private async deadLetter(
     partition: DecodedPartition,
