@@ -125,7 +125,8 @@ interface Route {
 interface Run {
   readonly invocation: InvocationInfo;
   readonly retryEnv: RetryEnvironment;
-  deadLetterWriteFailures: number;
+  /** Shared by reference, so a copy of the run with another deadline still counts here. */
+  readonly counters: { deadLetterWriteFailures: number };
 }
 
 interface PartitionLineage {
@@ -225,7 +226,7 @@ export class KafkaBatchProcessor {
         sleep: this.sleep,
         random: this.random,
       },
-      deadLetterWriteFailures: 0,
+      counters: { deadLetterWriteFailures: 0 },
     };
 
     const perPartition = await Promise.all(batch.partitions.map((p) => this.processPartition(p, run)));
@@ -338,7 +339,6 @@ export class KafkaBatchProcessor {
       route,
       finalRun,
     );
-    run.deadLetterWriteFailures += finalRun.deadLetterWriteFailures - run.deadLetterWriteFailures;
     const replaced = [...outcomes];
     if (outcome !== undefined) replaced[index] = outcome;
     return replaced;
@@ -429,7 +429,7 @@ export class KafkaBatchProcessor {
       run,
     );
     if (writeError !== undefined) {
-      run.deadLetterWriteFailures += failed.length;
+      run.counters.deadLetterWriteFailures += failed.length;
       this.logger.error("dead-letter write failed; records reported for retry", {
         topic: partition.topic,
         partition: partition.partition,
@@ -644,7 +644,7 @@ export class KafkaBatchProcessor {
       deadLettered: outcomes.length - produced - retried,
       deadLetteredByStage: byStage,
       retried,
-      deadLetterWriteFailures: run.deadLetterWriteFailures,
+      deadLetterWriteFailures: run.counters.deadLetterWriteFailures,
       durationMs,
     };
   }
