@@ -11,19 +11,25 @@ export function filterOf(
   context: CommandContext,
   defaultStatuses: readonly DeadLetterStatus[],
 ): DeadLetterFilter {
+  return parseDeadLetterFilter(filterFlags(context), {
+    now: context.io.now(),
+    defaultStatuses,
+    nameOf: flagName,
+  });
+}
+
+/** The filter flags and ids as typed, shared by every command that selects dead letters. */
+export function filterFlags(context: CommandContext) {
   const v = context.line.values;
-  return parseDeadLetterFilter(
-    {
-      ids: context.line.positionals,
-      topic: stringFlag(v, "topic"),
-      since: stringFlag(v, "since"),
-      until: stringFlag(v, "until"),
-      stage: stringFlag(v, "stage"),
-      errorClass: stringFlag(v, "error-class"),
-      status: stringFlag(v, "status"),
-    },
-    { now: context.io.now(), defaultStatuses, nameOf: flagName },
-  );
+  return {
+    ids: context.line.positionals,
+    topic: stringFlag(v, "topic"),
+    since: stringFlag(v, "since"),
+    until: stringFlag(v, "until"),
+    stage: stringFlag(v, "stage"),
+    errorClass: stringFlag(v, "error-class"),
+    status: stringFlag(v, "status"),
+  };
 }
 
 /**

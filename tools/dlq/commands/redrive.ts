@@ -7,6 +7,7 @@ import { flagName, stringFlag } from "../commandLine";
 import { EXIT_CODES, type ExitCode } from "../exitCodes";
 import { renderSummary } from "../format";
 import { ProgressReporter } from "../progress";
+import { filterFlags } from "./filterOf";
 
 /**
  * `dlq redrive`: replays with a progress bar, one line per refused or failed record, a summary, and
@@ -17,13 +18,7 @@ export const redriveCommand: Command = async (context) => {
   const v = line.values;
   const invocation = parseRedriveInput(
     {
-      ids: line.positionals,
-      topic: stringFlag(v, "topic"),
-      since: stringFlag(v, "since"),
-      until: stringFlag(v, "until"),
-      stage: stringFlag(v, "stage"),
-      errorClass: stringFlag(v, "error-class"),
-      status: stringFlag(v, "status"),
+      ...filterFlags(context),
       toTopic: stringFlag(v, "to-topic"),
       maxRedrives: stringFlag(v, "max-redrives"),
       max: stringFlag(v, "max"),
