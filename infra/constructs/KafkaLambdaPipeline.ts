@@ -14,6 +14,7 @@ import * as cxapi from "aws-cdk-lib/cx-api";
 import { Construct } from "constructs";
 import type { FailureKeyName } from "../../functions/lib/config";
 import { ATTEMPTS_TABLE, DEAD_LETTER_TABLE } from "../../functions/lib/tables";
+import { LAMBDA_BUNDLE } from "../bundling/lambdaBundle";
 import { MskResourceArns } from "./mskResourceArns";
 import { type PipelineAlarms, PipelineMonitoring } from "./PipelineMonitoring";
 import {
@@ -708,17 +709,14 @@ export class KafkaLambdaPipeline extends Construct {
         NODE_OPTIONS: "--enable-source-maps",
       },
       bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: "node24",
+        minify: LAMBDA_BUNDLE.minify,
+        sourceMap: LAMBDA_BUNDLE.sourceMap,
+        sourcesContent: LAMBDA_BUNDLE.sourcesContent,
+        target: LAMBDA_BUNDLE.target,
         format: nodejs.OutputFormat.ESM,
-        mainFields: ["module", "main"],
-        // CommonJS dependencies (kafkajs) call require(); give the ESM bundle one.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        // Bundle the AWS SDK too, so the function runs the versions the tests ran, not the runtime's.
-        externalModules: [],
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        banner: LAMBDA_BUNDLE.banner,
+        externalModules: [...LAMBDA_BUNDLE.externalModules],
       },
     });
     // Lambda checks the role's network-interface permissions when it creates a VPC function.
