@@ -1,11 +1,16 @@
 /**
  * The example pipelines from the user's documents. Replace or extend them with your own: a
  * pipeline is a source topic, a Standard Schema, a transform and a target topic.
+ *
+ * The documents transform one field and forward everything else, so the schemas are passthrough
+ * (`z.looseObject`): fields they do not name reach the target untouched. A strict schema
+ * (`z.strictObject`) dead-letters records with unknown fields instead; plain `z.object` would strip
+ * them silently, which loses data nobody decided to drop.
  */
 import { z } from "zod";
 import { definePipeline } from "../lib/core/pipeline";
 
-export const employeeSchema = z.object({
+export const employeeSchema = z.looseObject({
   "Employee-Number": z.number().int().nonnegative(),
   name: z.string().min(1),
   age: z.number().int().positive(),
@@ -21,8 +26,9 @@ export const employeeRecords = {
   }),
 };
 
-export const userEventSchema = z.object({
-  user_id: z.string().min(1),
+export const userEventSchema = z.looseObject({
+  // The documents' own example message has a numeric id: `{"user_id": 1, "action": "login"}`.
+  user_id: z.union([z.string().min(1), z.number().int()]),
   action: z.string().min(1),
   timestamp: z.union([z.string(), z.number()]).optional(),
 });

@@ -154,9 +154,15 @@ export function archiveObjectKey(
     if (record.offset < lowest.offset) lowest = record;
     if (record.offset > highest) highest = record.offset;
   }
-  const date = new Date(lowest.timestamp).toISOString().slice(0, 10);
+  const date = isoDay(lowest.timestamp);
   const { topic, partition } = first;
   return `${prefix}/topic=${topic}/date=${date}/${topic}-${partition}-${lowest.offset}-${highest}.jsonl.gz`;
+}
+
+/** The UTC day of a Kafka timestamp; `unknown` for one no Date can hold, which must not crash a batch. */
+function isoDay(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? "unknown" : date.toISOString().slice(0, 10);
 }
 
 function errorMessage(error: unknown, maxLength: number): string {

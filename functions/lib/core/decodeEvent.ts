@@ -101,6 +101,11 @@ function decodeRecord(input: unknown, groupKey: string): DecodedRecord {
   const key = decodeBase64(raw.key, "key", problems);
   const value = decodeBase64(raw.value, "value", problems);
   const headers = decodeHeaders(raw.headers, problems);
+  if (typeof timestamp === "number" && Number.isFinite(timestamp) && !isDateRange(timestamp)) {
+    // A producer writing nanoseconds, say. Such a record cannot be dated (dead-letter envelope,
+    // archive key), so it is a decode dead letter of its own rather than a crash of the batch.
+    problems.push(`timestamp ${timestamp} is outside the range of dates (±8.64e15 ms)`);
+  }
   const decodeError = problems.length === 0 ? undefined : new DecodeError(problems[0] as string);
 
   return {
@@ -115,6 +120,13 @@ function decodeRecord(input: unknown, groupKey: string): DecodedRecord {
     decodeError,
     raw,
   };
+}
+
+/** ECMAScript dates span ±100,000,000 days around the epoch; beyond, `toISOString` throws. */
+const MAX_DATE_MS = 8.64e15;
+
+function isDateRange(ms: number): boolean {
+  return ms >= -MAX_DATE_MS && ms <= MAX_DATE_MS;
 }
 
 function isNonNegativeInteger(value: unknown): value is number {

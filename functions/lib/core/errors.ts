@@ -25,17 +25,18 @@ export interface PipelineErrorOptions {
 
 /** Base class: every error the pipeline raises on purpose is one of these. */
 export class PipelineError extends Error {
+  override readonly name: string = "PipelineError";
   readonly retriable: boolean;
 
   constructor(message: string, options: PipelineErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
     this.retriable = options.retriable ?? false;
   }
 }
 
 /** A configuration value is missing or malformed; names the environment variable. */
 export class ConfigError extends PipelineError {
+  override readonly name: string = "ConfigError";
   readonly variable: string;
 
   constructor(variable: string, problem: string) {
@@ -45,10 +46,13 @@ export class ConfigError extends PipelineError {
 }
 
 /** The invocation event itself is not a Kafka event: no record in it can be identified. */
-export class MalformedEventError extends PipelineError {}
+export class MalformedEventError extends PipelineError {
+  override readonly name: string = "MalformedEventError";
+}
 
 /** A permanent failure of one record, tagged with the stage that rejected it. */
 export class RecordError extends PipelineError {
+  override readonly name: string = "RecordError";
   readonly stage: FailureStage;
 
   constructor(stage: FailureStage, message: string, options: PipelineErrorOptions = {}) {
@@ -59,6 +63,7 @@ export class RecordError extends PipelineError {
 
 /** No pipeline is declared for the record's topic. */
 export class UnroutableRecordError extends RecordError {
+  override readonly name: string = "UnroutableRecordError";
   constructor(topic: string) {
     super(FAILURE_STAGES.route, `no pipeline is declared for topic "${topic}"`);
   }
@@ -66,6 +71,7 @@ export class UnroutableRecordError extends RecordError {
 
 /** Bytes that are not valid base64, UTF-8 or JSON. */
 export class DecodeError extends RecordError {
+  override readonly name: string = "DecodeError";
   constructor(message: string, options: PipelineErrorOptions = {}) {
     super(FAILURE_STAGES.decode, message, options);
   }
@@ -79,6 +85,7 @@ export interface SchemaIssue {
 
 /** The decoded value does not satisfy the pipeline's schema. */
 export class SchemaViolationError extends RecordError {
+  override readonly name: string = "SchemaViolationError";
   readonly issues: readonly SchemaIssue[];
 
   constructor(issues: readonly SchemaIssue[]) {
@@ -92,6 +99,7 @@ export class SchemaViolationError extends RecordError {
 
 /** The user's transform threw; its error is kept as the cause. */
 export class TransformError extends RecordError {
+  override readonly name: string = "TransformError";
   constructor(cause: unknown) {
     super(FAILURE_STAGES.transform, describeCause(cause), { cause });
   }
@@ -99,6 +107,7 @@ export class TransformError extends RecordError {
 
 /** The transformed record is larger than the target topic accepts. */
 export class RecordTooLargeError extends RecordError {
+  override readonly name: string = "RecordTooLargeError";
   constructor(bytes: number, limit: number) {
     super(FAILURE_STAGES.produce, `transformed record is ${bytes} bytes, over the ${limit}-byte limit`);
   }
@@ -106,6 +115,7 @@ export class RecordTooLargeError extends RecordError {
 
 /** The broker rejected a record for good (for example MESSAGE_TOO_LARGE, INVALID_RECORD). */
 export class ProduceRejectedError extends RecordError {
+  override readonly name: string = "ProduceRejectedError";
   constructor(message: string, options: PipelineErrorOptions = {}) {
     super(FAILURE_STAGES.produce, message, options);
   }
@@ -113,15 +123,53 @@ export class ProduceRejectedError extends RecordError {
 
 /** A record that failed transiently more often than allowed is dead-lettered with this. */
 export class RetriesExhaustedError extends RecordError {
+  override readonly name: string = "RetriesExhaustedError";
   constructor(attempts: number, lastError: string) {
     super(FAILURE_STAGES.retriesExhausted, `failed transiently ${attempts} times; last: ${lastError}`);
   }
 }
 
-/** A dependency (broker, S3, DynamoDB) is unavailable, slow or throttling; worth retrying. */
-export class TransientError extends PipelineError {
+/**
+ * Thrown by a pipeline's transform (or schema) to say "try again later": a lookup whose dependency
+ * is briefly down, say. The record is reported for retry, not dead-lettered; the attempt ledger
+ * counts it, so one that never succeeds still ends as a `retries-exhausted` dead letter.
+ *
+ * @example
+ * transform: async (order) => {
+ *   const price = await prices.lookup(order.sku).catch((e) => { throw new RetryLaterError("prices down", { cause: e }) });
+ *   return { ...order, price };
+ * }
+ */
+export class RetryLaterError extends PipelineError {
+  override readonly name: string = "RetryLaterError";
+
   constructor(message: string, options: Omit<PipelineErrorOptions, "retriable"> = {}) {
     super(message, { ...options, retriable: true });
+  }
+}
+
+/** A dependency (broker, S3, DynamoDB) is unavailable, slow or throttling; worth retrying. */
+export class TransientError extends PipelineError {
+  override readonly name: string = "TransientError";
+
+  constructor(message: string, options: Omit<PipelineErrorOptions, "retriable"> = {}) {
+    super(message, { ...options, retriable: true });
+  }
+}
+
+/**
+ * The invocation's time ran out before an operation could start or finish. Not the record's own
+ * failure: the attempt ledger does not count it (earlier records may have used the time).
+ */
+export class DeadlineReachedError extends TransientError {
+  override readonly name: string = "DeadlineReachedError";
+
+  constructor(waitedMs?: number) {
+    super(
+      waitedMs === undefined
+        ? "no time left in the invocation for another attempt"
+        : `attempt still running after ${waitedMs} ms, at the invocation deadline`,
+    );
   }
 }
 
@@ -129,6 +177,7 @@ export type DeadLetterSinkName = "topic" | "archive" | "index";
 
 /** Writing a dead letter (DLQ topic, S3 archive or index) failed; the record must not be acknowledged. */
 export class DeadLetterWriteError extends PipelineError {
+  override readonly name: string = "DeadLetterWriteError";
   readonly sink: DeadLetterSinkName;
 
   constructor(sink: DeadLetterSinkName, cause: unknown) {
@@ -142,6 +191,7 @@ export class DeadLetterWriteError extends PipelineError {
  * bisect and on-failure destination apply instead of an endless partial response.
  */
 export class BatchRetryError extends PipelineError {
+  override readonly name: string = "BatchRetryError";
   readonly recordCount: number;
 
   constructor(recordCount: number, cause?: unknown) {

@@ -1,6 +1,12 @@
 import { isUtf8 } from "node:buffer";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { DecodeError, type RecordError, SchemaViolationError, TransformError } from "./errors";
+import {
+  DecodeError,
+  errorClassName,
+  type RecordError,
+  SchemaViolationError,
+  TransformError,
+} from "./errors";
 import type { RecordHeader, SourceRecord } from "./types";
 
 /** What a transform sees besides the validated value: where the record came from. */
@@ -108,7 +114,9 @@ export function definePipeline<Schema extends StandardSchemaV1, Output>(
         decoded = deserialize(record.value);
       } catch (error) {
         return failed(
-          error instanceof DecodeError ? error : new DecodeError(safeMessage(error), { cause: error }),
+          error instanceof DecodeError
+            ? error
+            : new DecodeError(`value could not be deserialized (${errorClassName(error)})`, { cause: error }),
         );
       }
       const result = validate(decoded);
@@ -168,12 +176,18 @@ function toSchemaIssue(issue: StandardSchemaV1.Issue): { path: string; message: 
 }
 
 /**
- * Error text without quoted fragments: JSON.parse quotes the payload around the bad token, and
- * payloads must not reach logs or dead-letter headers through an error message.
+ * What a JSON parser said, reduced to where it stopped: V8's messages quote the payload around the
+ * bad token (`Unexpected token 'y', "{"pin":"9876","x":y}" is not valid JSON`), and payloads must
+ * never reach logs, dead-letter headers or the index through an error message.
  */
 function safeMessage(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/"(?:[^"\\]|\\.)*"?/g, '"…"');
+  const position = /\bposition (\d+)/.exec(text)?.[1];
+  const lineColumn = /\(line (\d+) column (\d+)\)/.exec(text);
+  if (position !== undefined) return `syntax error at position ${position}`;
+  if (lineColumn !== null) return `syntax error at line ${lineColumn[1]} column ${lineColumn[2]}`;
+  if (/unexpected end/i.test(text)) return "unexpected end of input";
+  return "syntax error";
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {

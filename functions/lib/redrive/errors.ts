@@ -6,10 +6,13 @@ import type { RedriveSummary } from "./types";
  * topic, a missing id. Reported as one line and exit code 2, never as a stack trace, because the fix
  * is in the command line, not in the code.
  */
-export class RedriveInputError extends PipelineError {}
+export class RedriveInputError extends PipelineError {
+  override readonly name: string = "RedriveInputError";
+}
 
 /** No dead letter has this id in the index. */
 export class DeadLetterNotFoundError extends RedriveInputError {
+  override readonly name: string = "DeadLetterNotFoundError";
   readonly id: string;
 
   constructor(id: string) {
@@ -20,6 +23,7 @@ export class DeadLetterNotFoundError extends RedriveInputError {
 
 /** A topic to replay to does not exist in the cluster; replay never creates topics. */
 export class UnknownTopicError extends RedriveInputError {
+  override readonly name: string = "UnknownTopicError";
   readonly topics: readonly string[];
 
   constructor(topics: readonly string[]) {
@@ -33,6 +37,7 @@ export class UnknownTopicError extends RedriveInputError {
 
 /** A redrive stopped on an operational failure; what it did before is kept for the report. */
 export class RedriveFailedError extends PipelineError {
+  override readonly name: string = "RedriveFailedError";
   readonly summary: RedriveSummary;
 
   constructor(summary: RedriveSummary, cause: unknown) {

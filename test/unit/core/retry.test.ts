@@ -75,3 +75,31 @@ describe("retryWithBackoff", () => {
     expect((giveUp as RetryGiveUp).lastError).toBeInstanceOf(TransientError);
   });
 });
+
+describe("retryWithBackoff at the deadline (issue 9 item 3)", () => {
+  it("never starts an attempt once the deadline is reached", async () => {
+    const { env } = fakeTime(0);
+    let calls = 0;
+
+    const outcome = retryWithBackoff(
+      async () => {
+        calls += 1;
+        return "sent";
+      },
+      policy,
+      env,
+    );
+
+    await expect(outcome).rejects.toBeInstanceOf(RetryGiveUp);
+    expect(calls).toBe(0);
+  });
+
+  it("says the attempt was never made, so callers do not count it as the record's failure", async () => {
+    const { env } = fakeTime(0);
+
+    const giveUp = await retryWithBackoff(async () => "sent", policy, env).catch((e: unknown) => e);
+
+    expect(giveUp).toBeInstanceOf(RetryGiveUp);
+    expect((giveUp as RetryGiveUp).attempts).toBe(0);
+  });
+});
