@@ -11,6 +11,8 @@ export const METRIC_NAMES = {
   recordsDeadLettered: "RecordsDeadLettered",
   recordsRetried: "RecordsRetried",
   deadLetterWriteFailures: "DeadLetterWriteFailures",
+  /** Dead letters the DLQ topic refused for good: their only copy is in the archive. */
+  dlqCopiesAbsent: "DeadLettersWithoutDlqCopy",
   batchDuration: "BatchDuration",
 } as const;
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];

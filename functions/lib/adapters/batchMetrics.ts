@@ -13,6 +13,7 @@ export function publishBatchMetrics(metrics: Metrics, stats: BatchStats): void {
   metrics.addMetric(METRIC_NAMES.recordsDeadLettered, MetricUnit.Count, stats.deadLettered);
   metrics.addMetric(METRIC_NAMES.recordsRetried, MetricUnit.Count, stats.retried);
   metrics.addMetric(METRIC_NAMES.deadLetterWriteFailures, MetricUnit.Count, stats.deadLetterWriteFailures);
+  metrics.addMetric(METRIC_NAMES.dlqCopiesAbsent, MetricUnit.Count, stats.dlqCopiesAbsent);
   metrics.addMetric(METRIC_NAMES.batchDuration, MetricUnit.Milliseconds, stats.durationMs);
   for (const [stage, count] of Object.entries(stats.deadLetteredByStage)) {
     const single = metrics.singleMetric();

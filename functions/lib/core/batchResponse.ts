@@ -1,4 +1,5 @@
 import type { FailureKeyName } from "../config";
+import { blockedOutcome } from "./processing/outcomes";
 import { type KafkaBatchResponse, OUTCOMES, type PartitionBatch, type RecordOutcome } from "./types";
 
 /**
@@ -54,11 +55,6 @@ export function enforcePartitionOrder(outcomes: readonly RecordOutcome[]): Recor
     const cutoff = firstRetry.get(id);
     if (outcome.kind === OUTCOMES.retry || cutoff === undefined || outcome.record.offset < cutoff)
       return outcome;
-    return {
-      kind: OUTCOMES.retry,
-      record: outcome.record,
-      reason: `waits for offset ${cutoff} of its partition`,
-      errorClass: "PartitionBlocked",
-    };
+    return blockedOutcome(outcome.record, cutoff);
   });
 }

@@ -1,6 +1,7 @@
 import type { DecodedRecord } from "./decodeEvent";
 import { errorClassName, type FailureStage } from "./errors";
 import { DEAD_LETTER_HEADER_PREFIX, DEAD_LETTER_HEADERS } from "./headers";
+import { recordId } from "./recordIdentity";
 import type { InvocationInfo, OutgoingMessage, RecordHeader } from "./types";
 
 export const DEAD_LETTER_ENVELOPE_VERSION = 1;
@@ -11,7 +12,11 @@ export const DEAD_LETTER_ENVELOPE_VERSION = 1;
  */
 export interface DeadLetterEnvelope {
   readonly version: typeof DEAD_LETTER_ENVELOPE_VERSION;
-  /** `<topic>:<partition>:<offset>`: stable across redeliveries, so indexes can de-duplicate. */
+  /**
+   * `<topic>:<partition>:<offset>@<tag>` (`recordId`): stable across redeliveries of the record, so
+   * indexes de-duplicate, and different for another record at the same coordinates (another
+   * cluster, a re-created topic). Envelopes written before 2026-12 have no `@<tag>`.
+   */
   readonly id: string;
   readonly source: {
     readonly topic: string;
@@ -21,6 +26,8 @@ export interface DeadLetterEnvelope {
     readonly timestampType: string;
     readonly eventSource: string;
     readonly eventSourceArn: string | null;
+    /** `clusterIdentity`: the MSK cluster ARN or the sorted bootstrap servers. */
+    readonly cluster?: string;
   };
   readonly error: {
     readonly stage: FailureStage;
@@ -52,14 +59,11 @@ export interface DeadLetterFailure {
 
 export interface DeadLetterContext {
   readonly invocation: InvocationInfo;
+  readonly cluster: string;
   readonly dlqTopic: string;
   readonly archiveKey: string;
   readonly failedAt: Date;
   readonly maxErrorMessageLength: number;
-}
-
-export function deadLetterId(topic: string, partition: number, offset: number): string {
-  return `${topic}:${partition}:${offset}`;
 }
 
 export function buildDeadLetterEnvelope(
@@ -70,7 +74,7 @@ export function buildDeadLetterEnvelope(
   const { raw } = record;
   return {
     version: DEAD_LETTER_ENVELOPE_VERSION,
-    id: deadLetterId(record.topic, record.partition, record.offset),
+    id: recordId(context.cluster, record),
     source: {
       topic: record.topic,
       partition: record.partition,
@@ -79,6 +83,7 @@ export function buildDeadLetterEnvelope(
       timestampType: record.timestampType,
       eventSource: context.invocation.eventSource,
       eventSourceArn: context.invocation.eventSourceArn ?? null,
+      cluster: context.cluster,
     },
     error: {
       stage: failure.stage,
@@ -119,6 +124,7 @@ export function buildDeadLetterMessage(record: DecodedRecord, envelope: DeadLett
 export function deadLetterHeaders(envelope: DeadLetterEnvelope): RecordHeader[] {
   const h = DEAD_LETTER_HEADERS;
   const entries: [string, string][] = [
+    [h.recordId, envelope.id],
     [h.originalTopic, envelope.source.topic],
     [h.originalPartition, String(envelope.source.partition)],
     [h.originalOffset, String(envelope.source.offset)],

@@ -8,6 +8,8 @@
 export const DEAD_LETTER_HEADER_PREFIX = "x-dlq-";
 
 export const DEAD_LETTER_HEADERS = {
+  /** The record's id (`recordId`): a copy written again after a redelivery carries the same one. */
+  recordId: "x-dlq-record-id",
   originalTopic: "x-dlq-original-topic",
   originalPartition: "x-dlq-original-partition",
   originalOffset: "x-dlq-original-offset",

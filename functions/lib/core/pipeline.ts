@@ -2,8 +2,11 @@ import { isUtf8 } from "node:buffer";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import {
   DecodeError,
+  describeCause,
   errorClassName,
+  isRetriable,
   type RecordError,
+  RetryLaterError,
   SchemaViolationError,
   TransformError,
 } from "./errors";
@@ -28,6 +31,15 @@ export const TOMBSTONE_POLICIES = {
 } as const;
 export type TombstonePolicy = (typeof TOMBSTONE_POLICIES)[keyof typeof TOMBSTONE_POLICIES];
 
+/** What a pipeline's `classify` decides for an error its schema or transform threw. */
+export const ERROR_DECISIONS = {
+  /** Report the record for retry: Lambda delivers it again (the attempt ledger still bounds it). */
+  retry: "retry",
+  /** Dead-letter the record now, stage `transform` (or `validate` for a schema that threw). */
+  deadLetter: "dead-letter",
+} as const;
+export type ErrorDecision = (typeof ERROR_DECISIONS)[keyof typeof ERROR_DECISIONS];
+
 export interface PipelineDefinition<Schema extends StandardSchemaV1, Output> {
   /** The topic whose records this pipeline handles. */
   readonly sourceTopic: string;
@@ -47,12 +59,21 @@ export interface PipelineDefinition<Schema extends StandardSchemaV1, Output> {
   readonly serialize?: (output: Output) => Buffer;
   /** @default "forward" */
   readonly tombstones?: TombstonePolicy;
+  /**
+   * Decides whether an error thrown by the schema or the transform is worth retrying, like
+   * Spring Kafka's fatal-exception list or a Karafka strategy.
+   * @default retry for a `RetryLaterError` (or any error saying `retriable: true`), dead-letter otherwise
+   */
+  readonly classify?: (error: unknown, context: TransformContext) => ErrorDecision;
 }
 
-/** The result of running one record through decode, validate and transform: no I/O involved. */
+/**
+ * The result of running one record through decode, validate and transform: no I/O of ours. A
+ * `RecordError` is permanent (dead-lettered); a `RetryLaterError` asks for the record again later.
+ */
 export type PreparedRecord =
   | { readonly ok: true; readonly value: Buffer | null }
-  | { readonly ok: false; readonly error: RecordError };
+  | { readonly ok: false; readonly error: RecordError | RetryLaterError };
 
 /** A pipeline with its types erased, as the processor runs it. */
 export interface Pipeline {
@@ -82,22 +103,45 @@ export function definePipeline<Schema extends StandardSchemaV1, Output>(
   const tombstones = definition.tombstones ?? TOMBSTONE_POLICIES.forward;
   const validate = definition.schema["~standard"].validate;
 
+  const classify = definition.classify ?? defaultClassify;
+  const rejected = (error: unknown, record: SourceRecord, permanent: () => RecordError): PreparedRecord => {
+    if (error instanceof RetryLaterError && definition.classify === undefined) return failed(error);
+    if (classify(error, contextOf(record)) === ERROR_DECISIONS.retry) {
+      return failed(
+        error instanceof RetryLaterError
+          ? error
+          : new RetryLaterError(describeCause(error), { cause: error }),
+      );
+    }
+    return failed(permanent());
+  };
+  const transformFailed = (error: unknown, record: SourceRecord) =>
+    rejected(error, record, () => new TransformError(error));
+
   const finish = (output: Output): PreparedRecord => ({ ok: true, value: serialize(output) });
   const runTransform = (value: StandardSchemaV1.InferOutput<Schema>, record: SourceRecord) => {
     let output: Output | Promise<Output>;
     try {
       output = definition.transform(value, contextOf(record));
     } catch (error) {
-      return failed(new TransformError(error));
+      return transformFailed(error, record);
     }
     return isPromise(output)
-      ? output.then(finish, (error: unknown) => failed(new TransformError(error)))
+      ? output.then(finish, (error: unknown) => transformFailed(error, record))
       : serializeOrFail(finish, output);
   };
   const afterValidation = (result: StandardSchemaV1.Result<unknown>, record: SourceRecord) =>
     result.issues === undefined
       ? runTransform(result.value as StandardSchemaV1.InferOutput<Schema>, record)
       : failed(new SchemaViolationError(result.issues.map(toSchemaIssue)));
+  // A validator that throws (a refinement calling a service, say) is the schema's failure: classified
+  // like a transform's, never a crash of the whole batch.
+  const validatorFailed = (error: unknown, record: SourceRecord) =>
+    rejected(
+      error,
+      record,
+      () => new SchemaViolationError([{ path: "", message: `the schema threw ${errorClassName(error)}` }]),
+    );
 
   return {
     sourceTopic: definition.sourceTopic,
@@ -119,12 +163,24 @@ export function definePipeline<Schema extends StandardSchemaV1, Output>(
             : new DecodeError(`value could not be deserialized (${errorClassName(error)})`, { cause: error }),
         );
       }
-      const result = validate(decoded);
+      let result: StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>>;
+      try {
+        result = validate(decoded);
+      } catch (error) {
+        return validatorFailed(error, record);
+      }
       return isPromise(result)
-        ? result.then((r) => afterValidation(r, record))
+        ? result.then(
+            (r) => afterValidation(r, record),
+            (error: unknown) => validatorFailed(error, record),
+          )
         : afterValidation(result, record);
     },
   };
+}
+
+function defaultClassify(error: unknown): ErrorDecision {
+  return isRetriable(error) ? ERROR_DECISIONS.retry : ERROR_DECISIONS.deadLetter;
 }
 
 export function defaultDlqTopic(sourceTopic: string): string {
@@ -153,7 +209,7 @@ function serializeOrFail<Output>(finish: (output: Output) => PreparedRecord, out
   }
 }
 
-function failed(error: RecordError): PreparedRecord {
+function failed(error: RecordError | RetryLaterError): PreparedRecord {
   return { ok: false, error };
 }
 

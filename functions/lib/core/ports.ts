@@ -32,8 +32,10 @@ export interface DeadLetterIndexEntry {
   readonly envelope: DeadLetterEnvelope;
   /** Zero-based line of the envelope in its archive object. */
   readonly archiveLine: number;
-  /** Where the DLQ topic stored it. */
+  /** Where the DLQ topic stored it; undefined when the topic refused the copy for good. */
   readonly dlq: DeliveryReceipt | undefined;
+  /** Why there is no DLQ copy (the broker's refusal); the archive then holds the only copy. */
+  readonly dlqAbsentReason?: string;
   /** How often the record was already redriven (from its redrive headers). */
   readonly redriveCount: number;
 }

@@ -119,6 +119,12 @@ export interface RetryOutcome {
   /** Why the record is not done: its own failure, or a failure earlier in its ordered partition. */
   readonly reason: string;
   readonly errorClass: string;
+  /**
+   * True when an attempt of this record's own failed (its write was refused, its transform asked
+   * to retry); false when it only waited for an earlier record or ran out of the invocation's time.
+   * The attempt ledger counts only the former.
+   */
+  readonly ownFailure: boolean;
 }
 
 export type RecordOutcome = ProducedOutcome | DeadLetteredOutcome | RetryOutcome;

@@ -1,4 +1,3 @@
-import { deadLetterId } from "../core/deadLetter";
 import { decodeKafkaEvent } from "../core/decodeEvent";
 import { PipelineError } from "../core/errors";
 import type { ReplayCandidate } from "./types";
@@ -83,7 +82,7 @@ export function parseOnFailureDocument(text: string, objectKey: string): OnFailu
   const unreadable: { id: string; reason: string }[] = [];
   for (const partition of batch.partitions) {
     for (const record of partition.records) {
-      const id = deadLetterId(record.topic, record.partition, record.offset);
+      const id = `${record.topic}:${record.partition}:${record.offset}`;
       if (record.decodeError !== undefined) {
         unreadable.push({ id, reason: record.decodeError.message });
         continue;

@@ -34,6 +34,7 @@ const stats: BatchStats = {
   deadLettered: 3,
   deadLetteredByStage: { decode: 1, validate: 2 },
   retried: 1,
+  dlqCopiesAbsent: 0,
   deadLetterWriteFailures: 1,
   durationMs: 12.5,
 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { DecodedRecord } from "../../../functions/lib/core/decodeEvent";
+import type { RecordError } from "../../../functions/lib/core/errors";
 import { definePipeline, type PreparedRecord, parseUtf8Json } from "../../../functions/lib/core/pipeline";
 import { employeePipeline, userEventPipeline } from "../../../functions/processor/pipelines";
 
@@ -41,7 +42,7 @@ describe("the employee pipeline", () => {
 
     expect(result.ok).toBe(false);
     if (!result.ok) {
-      expect(result.error.stage).toBe("validate");
+      expect((result.error as RecordError).stage).toBe("validate");
       expect(result.error.message.startsWith(`${field}: `)).toBe(true);
     }
   });
@@ -73,7 +74,7 @@ describe("definePipeline", () => {
 
     const result = pipeline.prepare(record(null)) as PreparedRecord;
 
-    expect(!result.ok && result.error.stage).toBe("decode");
+    expect(!result.ok && (result.error as RecordError).stage).toBe("decode");
     expect(pipeline.dlqTopic).toBe("a.dlq");
   });
 
@@ -95,7 +96,7 @@ describe("definePipeline", () => {
     const failed = pipeline.prepare(record(Buffer.from("a,b,c"))) as PreparedRecord;
 
     expect(ok.ok && ok.value?.toString()).toBe("2");
-    expect(!failed.ok && [failed.error.stage, failed.error.message]).toEqual([
+    expect(!failed.ok && [(failed.error as RecordError).stage, failed.error.message]).toEqual([
       "transform",
       "RangeError: too many cells",
     ]);

@@ -1,0 +1,239 @@
+import {
+  archiveObjectKey,
+  buildDeadLetterEnvelope,
+  buildDeadLetterMessage,
+  type DeadLetterEnvelope,
+  type DeadLetterFailure,
+} from "../deadLetter";
+import type { DecodedRecord } from "../decodeEvent";
+import { type DeadLetterSinkName, DeadLetterWriteError, errorClassName } from "../errors";
+import { REDRIVE_HEADERS } from "../headers";
+import type { DeadLetterArchive, DeadLetterIndex, DeadLetterIndexEntry, ProcessorLogger } from "../ports";
+import { RetryGiveUp, type RetryPolicy, retryWithBackoff } from "../retry";
+import { OUTCOMES, type RecordOutcome } from "../types";
+import type { InvocationRun } from "./InvocationRun";
+import type { OrderedSender } from "./OrderedSender";
+import { retryOutcome } from "./outcomes";
+
+export interface FailedRecord {
+  readonly record: DecodedRecord;
+  readonly failure: DeadLetterFailure;
+}
+
+/** Dead letters whose envelopes are in the archive, waiting for their DLQ copy and index item. */
+export interface ArchivedLetter {
+  readonly record: DecodedRecord;
+  readonly envelope: DeadLetterEnvelope;
+  /** Zero-based line of the envelope in its archive object. */
+  readonly line: number;
+}
+
+export type ArchiveResult =
+  | { readonly ok: true; readonly letters: readonly ArchivedLetter[] }
+  | { readonly ok: false; readonly outcomes: readonly RecordOutcome[] };
+
+export interface DeadLetterRoute {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dlqTopic: string;
+}
+
+export interface DeadLetterWriterOptions {
+  readonly archive: DeadLetterArchive;
+  readonly index: DeadLetterIndex | undefined;
+  readonly sender: OrderedSender;
+  readonly logger: ProcessorLogger;
+  readonly archivePrefix: string;
+  readonly maxErrorMessageLength: number;
+  readonly retryPolicy: RetryPolicy;
+  readonly now: () => number;
+}
+
+/**
+ * Writes dead letters to their three sinks, in the order that keeps them consistent: the S3
+ * archive first, then the DLQ topic, then the index. Each names what the one before stored (the
+ * DLQ message its archive key, the index item its DLQ offset), so a failure part way never leaves a
+ * DLQ message pointing at an archive object that was never written. A dead letter counts only once
+ * every sink has it; otherwise it is reported for retry, never acknowledged.
+ */
+export class DeadLetterWriter {
+  constructor(private readonly options: DeadLetterWriterOptions) {}
+
+  /** All three sinks for these records: used where nothing must wait between the writes. */
+  async deadLetter(
+    route: DeadLetterRoute,
+    failed: readonly FailedRecord[],
+    run: InvocationRun,
+  ): Promise<RecordOutcome[]> {
+    if (failed.length === 0) return [];
+    const archived = await this.archive(route, failed, run);
+    return archived.ok ? this.publish(route, archived.letters, run) : [...archived.outcomes];
+  }
+
+  /** One archive object for the records (a deterministic key: a retried invocation overwrites it). */
+  async archive(
+    route: DeadLetterRoute,
+    failed: readonly FailedRecord[],
+    run: InvocationRun,
+  ): Promise<ArchiveResult> {
+    const archiveKey = archiveObjectKey(
+      this.options.archivePrefix,
+      failed.map((f) => f.record),
+    );
+    const context = {
+      invocation: run.invocation,
+      cluster: run.cluster,
+      dlqTopic: route.dlqTopic,
+      archiveKey,
+      failedAt: new Date(this.options.now()),
+      maxErrorMessageLength: this.options.maxErrorMessageLength,
+    };
+    const envelopes = failed.map((f) => buildDeadLetterEnvelope(f.record, f.failure, context));
+    try {
+      await this.attempt(run, () => this.options.archive.put(archiveKey, envelopes));
+    } catch (giveUp) {
+      return {
+        ok: false,
+        outcomes: this.writeFailed(
+          route,
+          failed.map((f) => f.record),
+          "archive",
+          giveUp,
+          run,
+        ),
+      };
+    }
+    return {
+      ok: true,
+      letters: failed.map((f, line) => ({
+        record: f.record,
+        envelope: envelopes[line] as DeadLetterEnvelope,
+        line,
+      })),
+    };
+  }
+
+  /**
+   * The DLQ copies (in requests under the broker's limit) and then the index items of archived
+   * dead letters. A copy the DLQ topic refuses for good (bigger than its `max.message.bytes` once
+   * the `x-dlq-*` headers are added) is recorded as absent in the index, with the reason: the
+   * archive then holds the only copy, and the partition is not blocked by a record that can never fit.
+   */
+  async publish(
+    route: DeadLetterRoute,
+    letters: readonly ArchivedLetter[],
+    run: InvocationRun,
+  ): Promise<RecordOutcome[]> {
+    if (letters.length === 0) return [];
+    const messages = letters.map((l) => buildDeadLetterMessage(l.record, l.envelope));
+    const statuses = await this.options.sender.send(route.dlqTopic, messages, run, {
+      stopAtFirstProblem: false,
+    });
+
+    const outcomes: RecordOutcome[] = [];
+    const entries: DeadLetterIndexEntry[] = [];
+    const indexed: ArchivedLetter[] = [];
+    letters.forEach((letter, i) => {
+      const status = statuses[i];
+      if (status?.kind === "sent" || status?.kind === "rejected") {
+        entries.push({
+          envelope: letter.envelope,
+          archiveLine: letter.line,
+          dlq: status.kind === "sent" ? status.receipt : undefined,
+          ...(status.kind === "rejected" ? { dlqAbsentReason: status.error.message } : {}),
+          redriveCount: redriveCountOf(letter.record),
+        });
+        indexed.push(letter);
+        return;
+      }
+      const reason = status?.kind === "failed" ? status.reason : "an earlier DLQ write failed";
+      outcomes.push(...this.writeFailed(route, [letter.record], "topic", new Error(reason), run));
+    });
+
+    const index = this.options.index;
+    if (index !== undefined && entries.length > 0) {
+      try {
+        await this.attempt(run, () => index.record(entries));
+      } catch (giveUp) {
+        outcomes.push(
+          ...this.writeFailed(
+            route,
+            indexed.map((l) => l.record),
+            "index",
+            giveUp,
+            run,
+          ),
+        );
+        return outcomes;
+      }
+    }
+    for (const entry of entries) {
+      if (entry.dlq === undefined) {
+        run.counters.dlqCopiesAbsent += 1;
+        this.options.logger.error(
+          "dead letter too large for the DLQ topic; kept in the archive and the index",
+          {
+            recordId: entry.envelope.id,
+            dlqTopic: route.dlqTopic,
+            archiveKey: entry.envelope.archiveKey,
+            reason: entry.dlqAbsentReason,
+          },
+        );
+      }
+    }
+    for (const letter of indexed) outcomes.push(this.deadLettered(route, letter));
+    return outcomes;
+  }
+
+  private deadLettered(route: DeadLetterRoute, letter: ArchivedLetter): RecordOutcome {
+    const { envelope, record } = letter;
+    this.options.logger.warn("record dead-lettered", {
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      recordId: envelope.id,
+      stage: envelope.error.stage,
+      errorClass: envelope.error.class,
+      errorMessage: envelope.error.message,
+      dlqTopic: route.dlqTopic,
+      archiveKey: envelope.archiveKey,
+    });
+    return {
+      kind: OUTCOMES.deadLettered,
+      record,
+      stage: envelope.error.stage,
+      errorClass: envelope.error.class,
+      archiveKey: envelope.archiveKey,
+      dlqTopic: route.dlqTopic,
+    };
+  }
+
+  private writeFailed(
+    route: DeadLetterRoute,
+    records: readonly DecodedRecord[],
+    sink: DeadLetterSinkName,
+    giveUp: unknown,
+    run: InvocationRun,
+  ): RecordOutcome[] {
+    const error = new DeadLetterWriteError(sink, giveUp instanceof RetryGiveUp ? giveUp.lastError : giveUp);
+    run.counters.deadLetterWriteFailures += records.length;
+    this.options.logger.error("dead-letter write failed; records reported for retry", {
+      topic: route.topic,
+      partition: route.partition,
+      offsets: records.map((r) => r.offset),
+      dlqTopic: route.dlqTopic,
+      error: error.message,
+    });
+    return records.map((r) => retryOutcome(r, error.message, errorClassName(error), false));
+  }
+
+  private attempt<T>(run: InvocationRun, write: () => Promise<T>) {
+    return retryWithBackoff(write, this.options.retryPolicy, run.retryEnv);
+  }
+}
+
+function redriveCountOf(record: DecodedRecord): number {
+  const header = record.headers.find((h) => h.name === REDRIVE_HEADERS.count);
+  const count = header === undefined ? 0 : Number.parseInt(header.value.toString("utf8"), 10);
+  return Number.isSafeInteger(count) && count > 0 ? count : 0;
+}
