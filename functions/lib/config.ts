@@ -7,6 +7,7 @@
  * configuration fails later, per record, with a message nobody can trace back to the cause.
  */
 import { ConfigError } from "./core/errors";
+import { UNROUTABLE_POLICIES, type UnroutablePolicy } from "./core/processing/planPartition";
 
 /** Local stack ports; `stack/` reads the same variables so both sides agree. */
 export const LOCAL_PORTS = {
@@ -30,6 +31,11 @@ export interface KafkaConfig {
   readonly saslSecretArn: string | undefined;
   /** Secrets Manager secret with a client certificate for mutual TLS (`certificate`, `privateKey`). */
   readonly tlsSecretArn: string | undefined;
+  /**
+   * Secrets Manager secret with the brokers' private root CA (`{"certificate": "<PEM>"}`, the
+   * mapping's SERVER_ROOT_CA_CERTIFICATE secret); undefined trusts the public CAs Node knows.
+   */
+  readonly caSecretArn: string | undefined;
   /** Username/password for SCRAM against the local stack or a test cluster only. */
   readonly saslUsername: string | undefined;
   readonly saslPassword: string | undefined;
@@ -41,6 +47,10 @@ export interface AwsConfig {
   /** Override for S3-compatible servers (S3Proxy, MinIO); undefined means AWS. */
   readonly s3Endpoint: string | undefined;
   readonly dynamodbEndpoint: string | undefined;
+  /** Time to open a connection to S3, DynamoDB or Secrets Manager, per attempt. */
+  readonly connectTimeoutMs: number;
+  /** Time for one request to S3, DynamoDB or Secrets Manager to answer, per attempt. */
+  readonly requestTimeoutMs: number;
 }
 
 export interface ArchiveConfig {
@@ -80,6 +90,15 @@ export interface ProcessingConfig {
   readonly deadlineSafetyMs: number;
   /** Per-source-topic overrides of target and DLQ topic names, as JSON. */
   readonly topicOverrides: Readonly<Record<string, TopicOverride>>;
+  /** Bytes per produce request, under the brokers' `max.message.bytes`. */
+  readonly maxRequestBytes: number;
+  /** Records of a topic without a pipeline: reported for retry (default) or dead-lettered. */
+  readonly unroutable: UnroutablePolicy;
+  /**
+   * The topics the event source mappings deliver (set by the CDK construct): the function fails
+   * its INIT when one has no pipeline, instead of mishandling a whole topic record by record.
+   */
+  readonly sourceTopics: readonly string[] | undefined;
 }
 
 export interface TopicOverride {
@@ -134,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
       ssl: read.boolean("KAFKA_SSL", false),
       auth,
       tlsSecretArn: read.optional("KAFKA_TLS_SECRET_ARN"),
+      caSecretArn: read.optional("KAFKA_CA_SECRET_ARN"),
       saslSecretArn,
       saslUsername,
       saslPassword,
@@ -144,6 +164,8 @@ export function loadConfig(env: Env = process.env): Config {
       // In Lambda no endpoint default applies: an unset variable means the real AWS endpoint.
       s3Endpoint: read.url("S3_ENDPOINT", onAws ? undefined : `http://127.0.0.1:${s3Port}`),
       dynamodbEndpoint: read.url("DYNAMODB_ENDPOINT", onAws ? undefined : `http://127.0.0.1:${dynamodbPort}`),
+      connectTimeoutMs: read.integer("AWS_CONNECT_TIMEOUT_MS", 2_000, { min: 100 }),
+      requestTimeoutMs: read.integer("AWS_REQUEST_TIMEOUT_MS", 5_000, { min: 100 }),
     },
     archive: {
       bucket: read.string("ARCHIVE_BUCKET", "dead-letters-local"),
@@ -168,6 +190,13 @@ export function loadConfig(env: Env = process.env): Config {
       maxOutputRecordBytes: read.integer("MAX_OUTPUT_RECORD_BYTES", 1_000_000, { min: 1 }),
       deadlineSafetyMs: read.integer("DEADLINE_SAFETY_MS", 2_000, { min: 0 }),
       topicOverrides: read.topicOverrides("TOPIC_OVERRIDES"),
+      maxRequestBytes: read.integer("MAX_REQUEST_BYTES", 900_000, { min: 1_024 }),
+      unroutable: read.oneOf(
+        "UNROUTABLE_RECORDS",
+        Object.values(UNROUTABLE_POLICIES),
+        UNROUTABLE_POLICIES.retry,
+      ),
+      sourceTopics: read.list("SOURCE_TOPICS"),
     },
   };
 }
@@ -221,6 +250,17 @@ class EnvReader {
       throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got "${raw}"`);
     }
     return raw as T;
+  }
+
+  list(name: string): string[] | undefined {
+    const raw = this.optional(name);
+    if (raw === undefined) return undefined;
+    const items = raw
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+    if (items.length === 0) throw new ConfigError(name, "must be a comma-separated list, got nothing");
+    return items;
   }
 
   url(name: string, fallback: string | undefined): string | undefined {

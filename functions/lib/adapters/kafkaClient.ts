@@ -8,7 +8,7 @@ import {
   logLevel,
   type SASLOptions,
 } from "kafkajs";
-import type { KafkaConfig } from "../config";
+import type { AwsConfig, KafkaConfig } from "../config";
 import { ConfigError } from "../core/errors";
 import type { ProcessorLogger } from "../core/ports";
 import { silenceKafkajsTimeoutWarning } from "./kafkajsWarnings";
@@ -20,27 +20,70 @@ import { silenceKafkajsTimeoutWarning } from "./kafkajsWarnings";
  */
 export async function createKafka(
   config: KafkaConfig,
-  region: string,
+  aws: string | Pick<AwsConfig, "region" | "connectTimeoutMs" | "requestTimeoutMs">,
   logger: ProcessorLogger,
 ): Promise<Kafka> {
   silenceKafkajsTimeoutWarning();
+  const secrets = secretsClient(aws);
+  const region = typeof aws === "string" ? aws : aws.region;
   const options: KafkaJsConfig = {
     clientId: config.clientId,
     brokers: [...config.brokers],
-    ssl:
-      config.tlsSecretArn !== undefined
-        ? await clientCertificate(config.tlsSecretArn, region)
-        : config.ssl || config.auth === "iam",
+    ssl: await tlsOptions(config, secrets),
     connectionTimeout: 3_000,
     requestTimeout: config.requestTimeoutMs,
     logLevel: logLevel.WARN,
     logCreator: forwardTo(logger),
   };
-  const sasl = await saslOptions(config, region);
+  const sasl = await saslOptions(config, region, secrets);
   return new Kafka(sasl === undefined ? options : { ...options, sasl });
 }
 
-async function saslOptions(config: KafkaConfig, region: string): Promise<SASLOptions | undefined> {
+/**
+ * TLS settings: a private root CA (the same secret the mapping gets as SERVER_ROOT_CA_CERTIFICATE,
+ * `{"certificate": "<PEM>"}`; https://docs.aws.amazon.com/lambda/latest/dg/kafka-cluster-auth.html)
+ * and a client certificate for mutual TLS, either or both; plain `true` trusts the public CAs.
+ */
+export async function tlsOptions(
+  config: Pick<KafkaConfig, "tlsSecretArn" | "caSecretArn" | "ssl" | "auth">,
+  secrets: SecretsManagerClient,
+): Promise<ConnectionOptions | boolean> {
+  const tls: ConnectionOptions = {};
+  if (config.caSecretArn !== undefined) {
+    const secret = await readSecret(secrets, config.caSecretArn);
+    if (typeof secret.certificate !== "string" || !secret.certificate.includes("BEGIN CERTIFICATE")) {
+      throw new ConfigError(
+        "KAFKA_CA_SECRET_ARN",
+        'must name a secret holding {"certificate": "<PEM root CA>"}',
+      );
+    }
+    tls.ca = [secret.certificate];
+  }
+  if (config.tlsSecretArn !== undefined)
+    Object.assign(tls, await clientCertificate(secrets, config.tlsSecretArn));
+  if (Object.keys(tls).length > 0) return tls;
+  return config.ssl || config.auth === "iam";
+}
+
+/** One client per container, with the same timeouts as the functions' other AWS clients. */
+function secretsClient(aws: string | Pick<AwsConfig, "region" | "connectTimeoutMs" | "requestTimeoutMs">) {
+  if (typeof aws === "string") return new SecretsManagerClient({ region: aws });
+  return new SecretsManagerClient({
+    region: aws.region,
+    maxAttempts: 2,
+    requestHandler: {
+      connectionTimeout: aws.connectTimeoutMs,
+      requestTimeout: aws.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+  });
+}
+
+async function saslOptions(
+  config: KafkaConfig,
+  region: string,
+  secrets: SecretsManagerClient,
+): Promise<SASLOptions | undefined> {
   switch (config.auth) {
     case "none":
       return undefined;
@@ -51,7 +94,7 @@ async function saslOptions(config: KafkaConfig, region: string): Promise<SASLOpt
       };
     case "scram-sha-256":
     case "scram-sha-512": {
-      const { username, password } = await scramCredentials(config, region);
+      const { username, password } = await scramCredentials(config, secrets);
       return { mechanism: config.auth, username, password };
     }
   }
@@ -61,8 +104,11 @@ async function saslOptions(config: KafkaConfig, region: string): Promise<SASLOpt
  * Mutual TLS for self-managed clusters: the same secret the event source mapping uses, holding the
  * PEM `certificate` (chain), `privateKey` and optional `privateKeyPassword`.
  */
-async function clientCertificate(secretArn: string, region: string): Promise<ConnectionOptions> {
-  const secret = await readSecret(secretArn, region);
+async function clientCertificate(
+  secrets: SecretsManagerClient,
+  secretArn: string,
+): Promise<ConnectionOptions> {
+  const secret = await readSecret(secrets, secretArn);
   if (typeof secret.certificate !== "string" || typeof secret.privateKey !== "string") {
     throw new ConfigError("KAFKA_TLS_SECRET_ARN", 'must name a secret holding {"certificate","privateKey"}');
   }
@@ -73,22 +119,20 @@ async function clientCertificate(secretArn: string, region: string): Promise<Con
   };
 }
 
-async function readSecret(secretArn: string, region: string): Promise<Record<string, unknown>> {
-  const secrets = new SecretsManagerClient({ region });
+async function readSecret(
+  secrets: SecretsManagerClient,
+  secretArn: string,
+): Promise<Record<string, unknown>> {
   const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
   return JSON.parse(SecretString ?? "{}") as Record<string, unknown>;
 }
 
 async function scramCredentials(
   config: KafkaConfig,
-  region: string,
+  secrets: SecretsManagerClient,
 ): Promise<{ username: string; password: string }> {
   if (config.saslSecretArn !== undefined) {
-    const secrets = new SecretsManagerClient({ region });
-    const { SecretString } = await secrets.send(
-      new GetSecretValueCommand({ SecretId: config.saslSecretArn }),
-    );
-    const parsed = JSON.parse(SecretString ?? "{}") as { username?: unknown; password?: unknown };
+    const parsed = await readSecret(secrets, config.saslSecretArn);
     if (typeof parsed.username !== "string" || typeof parsed.password !== "string") {
       throw new ConfigError("KAFKA_SASL_SECRET_ARN", 'must name a secret holding {"username","password"}');
     }

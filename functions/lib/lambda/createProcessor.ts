@@ -7,6 +7,7 @@ import { KafkaMessageSink } from "../adapters/KafkaMessageSink";
 import { createKafka } from "../adapters/kafkaClient";
 import { S3DeadLetterArchive } from "../adapters/S3DeadLetterArchive";
 import type { Config } from "../config";
+import { ConfigError } from "../core/errors";
 import { KafkaBatchProcessor } from "../core/KafkaBatchProcessor";
 import type { Pipeline } from "../core/pipeline";
 import type { DeadLetterArchive, MessageSink, ProcessorLogger } from "../core/ports";
@@ -28,9 +29,10 @@ export function createProcessor(
   pipelines: readonly Pipeline[],
   logger: ProcessorLogger,
 ): ProcessorParts {
+  checkSourceTopics(config, pipelines);
   const s3 = new S3Client(s3ClientConfig(config));
   const sink = new KafkaMessageSink({
-    kafka: () => createKafka(config.kafka, config.aws.region, logger),
+    kafka: () => createKafka(config.kafka, config.aws, logger),
     requestTimeoutMs: config.kafka.requestTimeoutMs,
   });
   const archive = new S3DeadLetterArchive({ client: s3, bucket: config.archive.bucket });
@@ -75,13 +77,47 @@ export function createProcessor(
     maxOutputRecordBytes: config.processing.maxOutputRecordBytes,
     deadlineSafetyMs: config.processing.deadlineSafetyMs,
     topicOverrides: config.processing.topicOverrides,
+    maxRequestBytes: config.processing.maxRequestBytes,
+    unroutable: config.processing.unroutable,
   });
   return { processor, sink, archive, s3, dynamodb };
 }
 
+/**
+ * Fails INIT when a topic the mappings deliver has no pipeline: a deployment mistake then shows as
+ * a failed deploy check and an errors alarm at once, not as a whole topic retried record by record.
+ */
+export function checkSourceTopics(config: Config, pipelines: readonly Pipeline[]): void {
+  const declared = new Set(pipelines.map((p) => p.sourceTopic));
+  const missing = (config.processing.sourceTopics ?? []).filter((topic) => !declared.has(topic));
+  if (missing.length > 0) {
+    throw new ConfigError(
+      "SOURCE_TOPICS",
+      `names topics without a pipeline: ${missing.join(", ")} (pipelines exist for ${[...declared].join(", ") || "none"})`,
+    );
+  }
+}
+
+/**
+ * Timeouts of every AWS SDK client of the functions. Without them a hung connection (no route to
+ * S3 from a private subnet, say) waits for the Lambda timeout; with them each attempt fails in
+ * seconds and the processor's deadline-aware retries take over. `throwOnRequestTimeout` is needed
+ * since @smithy/node-http-handler 4.4, which otherwise only logs a warning at the timeout.
+ */
+export function awsClientTimeouts(config: Config) {
+  return {
+    maxAttempts: 2,
+    requestHandler: {
+      connectionTimeout: config.aws.connectTimeoutMs,
+      requestTimeout: config.aws.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+  };
+}
+
 /** DynamoDB client settings; an endpoint override means DynamoDB Local and its fixed credentials. */
 export function dynamoClientConfig(config: Config): DynamoDBClientConfig {
-  const base: DynamoDBClientConfig = { region: config.aws.region, maxAttempts: 2 };
+  const base: DynamoDBClientConfig = { region: config.aws.region, ...awsClientTimeouts(config) };
   const endpoint = config.aws.dynamodbEndpoint;
   if (endpoint === undefined) return base;
   return { ...base, endpoint, ...localCredentials() };
@@ -93,7 +129,7 @@ export function dynamoClientConfig(config: Config): DynamoDBClientConfig {
  * credentials in the environment it uses the local stack's fixed ones.
  */
 export function s3ClientConfig(config: Config): S3ClientConfig {
-  const base: S3ClientConfig = { region: config.aws.region, maxAttempts: 2 };
+  const base: S3ClientConfig = { region: config.aws.region, ...awsClientTimeouts(config) };
   const endpoint = config.aws.s3Endpoint;
   if (endpoint === undefined) return base;
   return {

@@ -1,19 +1,18 @@
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { QueryCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { DynamoDBClient, QueryCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { Context } from "aws-lambda";
 import { type Admin, Kafka, type Message } from "kafkajs";
 import { buildInvocationEvent, toPolledRecord } from "../../../emulator/eventBuilder";
 import { deadLetterKey, parseDeadLetterItem } from "../../../functions/lib/adapters/DynamoDeadLetterIndex";
 import { loadConfig } from "../../../functions/lib/config";
 import type { DeadLetterEnvelope } from "../../../functions/lib/core/deadLetter";
-import { definePipeline } from "../../../functions/lib/core/pipeline";
-import { silentLogger } from "../../../functions/lib/core/ports";
-import type { KafkaEvent } from "../../../functions/lib/core/types";
-import { createProcessor } from "../../../functions/lib/lambda/createProcessor";
-import { withKafkaBatchProcessing } from "../../../functions/lib/lambda/withKafkaBatchProcessing";
+import type { KafkaBatchResponse, KafkaEvent } from "../../../functions/lib/core/types";
+import { dynamoClientConfig, s3ClientConfig } from "../../../functions/lib/lambda/createProcessor";
 import { DEAD_LETTER_TABLE } from "../../../functions/lib/tables";
-import { employeeRecords } from "../../../functions/processor/pipelines";
+import { buildLambdaBundle } from "../../../infra/bundling/lambdaBundle";
 import { localKafkaConfig } from "../../../stack/clients";
 import { ensureTopics } from "../../../stack/provision";
 import { topicSpec } from "../../../stack/topology";
@@ -41,33 +40,75 @@ export interface PipelineTopics {
   readonly dlq: string;
 }
 
+type BundledHandler = (event: unknown, context: Context) => Promise<KafkaBatchResponse>;
+interface BundledModule {
+  readonly handler: BundledHandler;
+  readonly parts: { readonly sink: { disconnect(): Promise<void> } };
+}
+
+let bundle: Promise<string> | undefined;
+let instances = 0;
+
+/** Built once per test file, with the construct's bundle definition; each harness imports a fresh instance. */
+function processorBundle(): Promise<string> {
+  const root = resolve(import.meta.dirname, "../../..");
+  bundle ??= buildLambdaBundle(
+    join(import.meta.dirname, "bundledProcessor.ts"),
+    join(root, "node_modules/.cache/it-processor", `${process.pid}-${Date.now()}`, "index.mjs"),
+  );
+  return bundle;
+}
+
 /**
- * One employee pipeline on topics of its own, run through the real processor, producer, S3 and
- * DynamoDB adapters exactly as the Lambda wires them, with the event built the way the mapping does.
+ * One employee pipeline on topics of its own, run as Lambda runs it: the minified bundle of the
+ * processor's wiring (real producer, S3 and DynamoDB adapters, middy), configured by environment
+ * variables at INIT, with the event built the way the mapping does.
  */
 export class PipelineHarness {
   readonly kafka = new Kafka(localKafkaConfig({ clientId: "it-processor" }));
   readonly admin: Admin = this.kafka.admin();
-  readonly topics: PipelineTopics;
-  readonly parts: ReturnType<typeof createProcessor>;
+  readonly s3 = new S3Client(s3ClientConfig(loadConfig()));
+  readonly dynamodb = new DynamoDBClient(dynamoClientConfig(loadConfig()));
 
-  constructor(name: string, env: Record<string, string> = {}) {
+  private constructor(
+    readonly topics: PipelineTopics,
+    private readonly bundled: BundledModule,
+  ) {}
+
+  /** Bundles (once) and INITs a fresh instance of the processor with `env` on top of the test's. */
+  static async create(name: string, env: Record<string, string> = {}): Promise<PipelineHarness> {
     const source = uniqueName("it.proc", name);
-    this.topics = { source, target: `${source}.out`, dlq: `${source}.dlq` };
-    const pipeline = definePipeline({
-      sourceTopic: source,
-      targetTopic: this.topics.target,
-      ...employeeRecords,
-    });
-    const config = loadConfig({ ...process.env, DEADLINE_SAFETY_MS: "1000", ...env });
-    this.parts = createProcessor(config, [pipeline], silentLogger);
+    const topics = { source, target: `${source}.out`, dlq: `${source}.dlq` };
+    const path = await processorBundle();
+    const initEnv: Record<string, string> = {
+      DEADLINE_SAFETY_MS: "1000",
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_METRICS_DISABLED: "true",
+      ...env,
+      IT_SOURCE_TOPIC: source,
+    };
+    const saved = Object.fromEntries(Object.keys(initEnv).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, initEnv);
+    try {
+      instances += 1;
+      const bundled = (await import(`${pathToFileURL(path).href}?instance=${instances}`)) as BundledModule;
+      return new PipelineHarness(topics, bundled);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   }
 
-  async createTopics(which: readonly (keyof PipelineTopics)[] = ["source", "target", "dlq"]): Promise<void> {
+  async createTopics(
+    which: readonly (keyof PipelineTopics)[] = ["source", "target", "dlq"],
+    configs: Partial<Record<keyof PipelineTopics, Record<string, string>>> = {},
+  ): Promise<void> {
     await this.admin.connect();
     await ensureTopics(
       this.admin,
-      which.map((w) => topicSpec(this.topics[w])),
+      which.map((w) => topicSpec(this.topics[w], { configEntries: configs[w] ?? {} })),
     );
     await waitForPartitions(
       this.admin,
@@ -95,19 +136,18 @@ export class PipelineHarness {
     );
   }
 
-  invoke(event: KafkaEvent, options: { remainingMs?: number; throwOnFullBatchFailure?: boolean } = {}) {
-    const handler = withKafkaBatchProcessing({
-      processor: this.parts.processor,
-      throwOnFullBatchFailure: options.throwOnFullBatchFailure ?? true,
-    });
+  invoke(event: KafkaEvent, options: { remainingMs?: number } = {}): Promise<KafkaBatchResponse> {
     const started = Date.now();
     const context = {
       functionName: "it-processor",
       functionVersion: "$LATEST",
       awsRequestId: uniqueName("req"),
+      invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:it-processor",
+      memoryLimitInMB: "512",
       getRemainingTimeInMillis: () => (options.remainingMs ?? 30_000) - (Date.now() - started),
     } as unknown as Context;
-    return handler(event, context);
+    // The event goes through JSON, as Lambda's does.
+    return this.bundled.handler(JSON.parse(JSON.stringify(event)), context);
   }
 
   read(which: keyof PipelineTopics, count: number, timeoutMs = 20_000): Promise<ConsumedRecord[]> {
@@ -121,12 +161,12 @@ export class PipelineHarness {
 
   async archivedEnvelopes(): Promise<DeadLetterEnvelope[]> {
     const bucket = loadConfig().archive.bucket;
-    const { Contents = [] } = await this.parts.s3.send(
+    const { Contents = [] } = await this.s3.send(
       new ListObjectsV2Command({ Bucket: bucket, Prefix: `dead-letters/topic=${this.topics.source}/` }),
     );
     const envelopes: DeadLetterEnvelope[] = [];
     for (const object of Contents) {
-      const { Body } = await this.parts.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
+      const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
       const text = gunzipSync(
         Buffer.from(await (Body?.transformToByteArray() ?? Promise.resolve(new Uint8Array()))),
       ).toString();
@@ -142,7 +182,7 @@ export class PipelineHarness {
 
   async indexedDeadLetters() {
     const index = DEAD_LETTER_TABLE.byTopicIndex;
-    const { Items = [] } = await this.parts.dynamodb.send(
+    const { Items = [] } = await this.dynamodb.send(
       new QueryCommand({
         TableName: loadConfig().tables.deadLetters,
         IndexName: index.name,
@@ -157,7 +197,7 @@ export class PipelineHarness {
   /** What the `dlq redrive` tool does to an index item once the record is replayed. */
   async markRedriven(id: string): Promise<void> {
     const status = DEAD_LETTER_TABLE.byStatusIndex.partitionKey;
-    await this.parts.dynamodb.send(
+    await this.dynamodb.send(
       new UpdateItemCommand({
         TableName: loadConfig().tables.deadLetters,
         Key: deadLetterKey(id),
@@ -171,6 +211,8 @@ export class PipelineHarness {
   async close(): Promise<void> {
     await this.admin.deleteTopics({ topics: Object.values(this.topics) }).catch(() => undefined);
     await this.admin.disconnect();
-    await this.parts.sink.disconnect();
+    await this.bundled.parts.sink.disconnect();
+    this.s3.destroy();
+    this.dynamodb.destroy();
   }
 }
