@@ -16,10 +16,12 @@ import { RateLimiter } from "./RateLimiter";
 import { decideReplay, REPLAY_DECISIONS } from "./replayDecision";
 import { buildReplayMessage, redriveCountInHeaders } from "./replayMessage";
 import {
+  MAX_LISTED_FAILURES,
   NO_COUNTS,
   RECORD_ACTIONS,
   type RecordReport,
   type RedriveCounts,
+  type RedriveFailure,
   type RedriveRequest,
   type RedriveSummary,
   type ReplayCandidate,
@@ -156,8 +158,14 @@ export class Redriver {
       startedAt,
       finishedAt: new Date(this.now()).toISOString(),
       stoppedBecause,
+      failures: [...failures],
     });
-    const report = (r: RecordReport) => observer.onRecord?.(r);
+    const failures: RedriveFailure[] = [];
+    const report = (r: RecordReport) => {
+      if (r.action === RECORD_ACTIONS.failed && failures.length < MAX_LISTED_FAILURES)
+        failures.push({ id: r.id, reason: r.detail });
+      observer.onRecord?.(r);
+    };
 
     const source = this.options.sourceFor(request);
     await save(REDRIVE_RUN_STATES.running);

@@ -26,7 +26,10 @@ export interface OnFailureBatch {
 }
 
 /** An S3 object under the on-failure prefix that is not a document this tool can replay. */
-export class OnFailureDocumentError extends PipelineError {}
+export class OnFailureDocumentError extends PipelineError {
+  /** Named here, not by the constructor: the deployed bundle is minified. */
+  override readonly name: string = "OnFailureDocumentError";
+}
 
 /**
  * Reads one document Lambda wrote to an S3 on-failure destination. Only S3 destinations carry the

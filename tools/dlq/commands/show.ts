@@ -1,5 +1,6 @@
+import type { DeadLetterEnvelope } from "../../../functions/lib/core/deadLetter";
 import { DEAD_LETTER_ID } from "../../../functions/lib/redrive/deadLetterFilter";
-import { DeadLetterNotFoundError } from "../../../functions/lib/redrive/errors";
+import { ArchiveUnreadableError, DeadLetterNotFoundError } from "../../../functions/lib/redrive/errors";
 import type { Command } from "../CommandContext";
 import { EXIT_CODES } from "../exitCodes";
 import { renderDeadLetter } from "../format";
@@ -13,14 +14,28 @@ export const showCommand: Command = async (context) => {
   const { catalog, envelopes } = context.tools();
   const letter = await catalog.get(id);
   if (letter === undefined) throw new DeadLetterNotFoundError(id);
-  const envelope = await envelopes.get({
-    bucket: letter.archiveBucket,
-    key: letter.archiveKey,
-    line: letter.archiveLine,
-    id: letter.id,
-  });
+  let envelope: DeadLetterEnvelope | undefined;
+  let unreadable: string | undefined;
+  try {
+    envelope = await envelopes.get({
+      bucket: letter.archiveBucket,
+      key: letter.archiveKey,
+      line: letter.archiveLine,
+      id: letter.id,
+    });
+  } catch (error) {
+    // The index item is still worth showing when its archive object cannot be read.
+    if (!(error instanceof ArchiveUnreadableError)) throw error;
+    unreadable = error.message;
+  }
   if (context.line.values.json === true)
-    context.io.out(JSON.stringify({ ...letter, envelope: envelope ?? null }));
-  else for (const line of renderDeadLetter(letter, envelope)) context.io.out(line);
+    context.io.out(
+      JSON.stringify({
+        ...letter,
+        envelope: envelope ?? null,
+        ...(unreadable === undefined ? {} : { envelopeUnreadable: unreadable }),
+      }),
+    );
+  else for (const line of renderDeadLetter(letter, envelope, unreadable)) context.io.out(line);
   return EXIT_CODES.ok;
 };
