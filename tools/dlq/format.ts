@@ -52,6 +52,7 @@ export function renderDeadLetter(
     `${letter.failedAt}, stage ${letter.stage}, after ${letter.attempts} attempt${letter.attempts === 1 ? "" : "s"}`,
   );
   row("Error", `${letter.errorClass}: ${letter.errorMessage}`);
+  if (letter.cluster !== undefined) row("Cluster", letter.cluster);
   row("Invocation", `${letter.functionName}, request ${letter.requestId}`);
   row(
     "DLQ topic",

@@ -19,6 +19,11 @@ export function sameRecord(given: string, id: string): boolean {
   );
 }
 
+/** The two forms, as error messages spell them. */
+export const ID_FORMS =
+  "ids look like <topic>:<partition>:<offset>@<tag> (as dlq list shows them), or " +
+  "<topic>:<partition>:<offset> to name one by its coordinates";
+
 /** Whether an id is a dead-letter id at all: tagged, or of the older untagged form. */
 export function isDeadLetterId(id: string): boolean {
   const parsed = parseRecordId(id);

@@ -1,4 +1,5 @@
 import { PipelineError } from "../core/errors";
+import { ID_FORMS } from "./deadLetterIds";
 import type { RedriveSummary } from "./types";
 
 /*
@@ -21,10 +22,7 @@ export class DeadLetterNotFoundError extends RedriveInputError {
   readonly id: string;
 
   constructor(id: string) {
-    super(
-      `no dead letter with id "${id}" (ids look like <topic>:<partition>:<offset>@<tag>, ` +
-        "or <topic>:<partition>:<offset> for dead letters recorded before ids carried a tag)",
-    );
+    super(`no dead letter with id "${id}" (${ID_FORMS})`);
     this.id = id;
   }
 }

@@ -1,6 +1,7 @@
 import type { DeadLetterEnvelope } from "../../../functions/lib/core/deadLetter";
-import { DEAD_LETTER_ID } from "../../../functions/lib/redrive/deadLetterFilter";
+import { ID_FORMS, isDeadLetterId } from "../../../functions/lib/redrive/deadLetterIds";
 import { ArchiveUnreadableError, DeadLetterNotFoundError } from "../../../functions/lib/redrive/errors";
+import { resolveDeadLetter } from "../../../functions/lib/redrive/selectDeadLetters";
 import type { Command } from "../CommandContext";
 import { EXIT_CODES } from "../exitCodes";
 import { renderDeadLetter } from "../format";
@@ -9,10 +10,9 @@ import { UsageError } from "../UsageError";
 /** `dlq show <id>`: the index item, then the archived envelope with its payload decoded. */
 export const showCommand: Command = async (context) => {
   const id = context.line.positionals[0] ?? "";
-  if (!DEAD_LETTER_ID.test(id))
-    throw new UsageError(`"${id}" is not a dead-letter id: ids look like <topic>:<partition>:<offset>`);
+  if (!isDeadLetterId(id)) throw new UsageError(`"${id}" is not a dead-letter id: ${ID_FORMS}`);
   const { catalog, envelopes } = context.tools();
-  const letter = await catalog.get(id);
+  const letter = await resolveDeadLetter(catalog, id);
   if (letter === undefined) throw new DeadLetterNotFoundError(id);
   let envelope: DeadLetterEnvelope | undefined;
   let unreadable: string | undefined;
