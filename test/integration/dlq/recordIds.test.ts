@@ -59,8 +59,7 @@ describe("dead letters at re-used coordinates", () => {
     options: { cluster?: string; timestamp: number; minute: number },
   ): Promise<DeadLetterEnvelope> {
     const { envelope } = deadLetter(topics.source, offset, options);
-    const source = { ...envelope.source, ...(options.cluster ? { cluster: options.cluster } : {}) };
-    const written = { ...envelope, source, archiveKey: `${envelope.archiveKey}.${options.minute}` };
+    const written = { ...envelope, archiveKey: `${envelope.archiveKey}.${options.minute}` };
     await archive.put(written.archiveKey, [written]);
     await index.record([{ envelope: written, archiveLine: 0, dlq: undefined, redriveCount: 0 }]);
     return written;

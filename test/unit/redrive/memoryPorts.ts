@@ -161,6 +161,8 @@ export function deadLetter(
   const envelope: DeadLetterEnvelope = {
     version: 1,
     id,
+    // `cluster` only on tagged letters, as the processor writes them; the assertion keeps this
+    // fixture compiling whether or not the envelope type declares the field yet.
     source: {
       topic,
       partition: 0,
@@ -169,7 +171,8 @@ export function deadLetter(
       timestampType: "CREATE_TIME",
       eventSource: "aws:kafka",
       eventSourceArn: null,
-    },
+      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+    } as DeadLetterEnvelope["source"],
     error: {
       stage: stage as DeadLetterEnvelope["error"]["stage"],
       class: view.errorClass,
