@@ -1,4 +1,5 @@
 import type { DeadLetterEnvelope } from "../../functions/lib/core/deadLetter";
+import { isDeadLetterId } from "../../functions/lib/redrive/deadLetterIds";
 import type { DeadLetterStats } from "../../functions/lib/redrive/deadLetterStats";
 import { describePayload } from "../../functions/lib/redrive/payloadView";
 import type { DeadLetterView, RedriveSummary } from "../../functions/lib/redrive/types";
@@ -25,11 +26,16 @@ export function pageToken(sortKey: string): string {
 
 export function sortKeyOfToken(token: string): string | undefined {
   const text = Buffer.from(token, "base64url").toString("utf8");
-  return /^\d{4}-\d{2}-\d{2}T.*#.+:\d+:\d+$/.test(text) ? text : undefined;
+  const [time, id] = [text.slice(0, text.indexOf("#")), text.slice(text.indexOf("#") + 1)];
+  return /^\d{4}-\d{2}-\d{2}T/.test(time) && isDeadLetterId(id) ? text : undefined;
 }
 
 /** `dlq show`: provenance, error, status, then key, headers and value decoded. */
-export function renderDeadLetter(letter: DeadLetterView, envelope: DeadLetterEnvelope | undefined): string[] {
+export function renderDeadLetter(
+  letter: DeadLetterView,
+  envelope: DeadLetterEnvelope | undefined,
+  unreadable?: string,
+): string[] {
   const lines = [`Dead letter ${letter.id}`];
   const row = (label: string, text: string) => lines.push(`  ${label.padEnd(11)} ${text}`);
   row(
@@ -46,6 +52,7 @@ export function renderDeadLetter(letter: DeadLetterView, envelope: DeadLetterEnv
     `${letter.failedAt}, stage ${letter.stage}, after ${letter.attempts} attempt${letter.attempts === 1 ? "" : "s"}`,
   );
   row("Error", `${letter.errorClass}: ${letter.errorMessage}`);
+  if (letter.cluster !== undefined) row("Cluster", letter.cluster);
   row("Invocation", `${letter.functionName}, request ${letter.requestId}`);
   row(
     "DLQ topic",
@@ -58,6 +65,10 @@ export function renderDeadLetter(letter: DeadLetterView, envelope: DeadLetterEnv
       `${letter.redrive.at} to ${letter.redrive.topic} partition ${letter.redrive.partition} offset ${letter.redrive.offset} (run ${letter.redrive.runId})`,
     );
   if (letter.discard) row("Discarded", `${letter.discard.at}: ${letter.discard.reason}`);
+  if (unreadable !== undefined) {
+    lines.push("", `  The archived envelope cannot be read: ${unreadable}`);
+    return lines;
+  }
   if (envelope === undefined) {
     lines.push(
       "",
@@ -120,6 +131,9 @@ export function renderStats(stats: DeadLetterStats, width: number): string[] {
   return lines;
 }
 
+/** Failed letters the summary names; each was also reported as it happened. */
+const LISTED_FAILURES = 10;
+
 export function renderSummary(summary: RedriveSummary, seconds: number): string[] {
   const c = summary.counts;
   const verb = summary.dryRun ? "would replay" : "replayed";
@@ -136,6 +150,10 @@ export function renderSummary(summary: RedriveSummary, seconds: number): string[
         `refused ${t.refused}, skipped ${t.skipped}, failed ${t.failed}`,
     );
   }
+  for (const failure of summary.failures.slice(0, LISTED_FAILURES))
+    lines.push(`  failed ${failure.id}: ${failure.reason}`);
+  if (c.failed > LISTED_FAILURES)
+    lines.push(`  … and ${c.failed - LISTED_FAILURES} more failed (listed above, or with --json)`);
   if (summary.dryRun) lines.push("dry run: nothing was produced or changed");
   else
     lines.push(

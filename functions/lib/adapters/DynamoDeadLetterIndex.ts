@@ -34,6 +34,8 @@ export interface IndexedDeadLetter {
   readonly redriveCount: number;
   readonly functionName: string;
   readonly requestId: string;
+  /** The cluster the record came from; absent on items written before envelopes named it. */
+  readonly cluster: string | undefined;
 }
 
 export interface DynamoDeadLetterIndexOptions {
@@ -57,30 +59,52 @@ const KEPT_ON_REWRITE: ReadonlySet<string> = new Set([
  * Dead-letter index in DynamoDB: one item per dead letter, keyed by its id, with indexes by source
  * topic and by status (both newest first), so listing never scans.
  *
+ * The id is the record's tagged id (coordinates, cluster and timestamp: `recordIdentity.ts`), so a
+ * record that merely re-uses an older one's coordinates (a re-created topic, another cluster) is a
+ * new item with status new, while a redelivery of the same record finds its own item.
+ *
  * Lambda can redeliver a record that was already dead-lettered (and perhaps redriven since); a
  * plain put would reset its status to new and let it be replayed twice. So one batch read finds
  * which dead letters are already indexed: new ones are written in batches of 25, known ones are
  * updated one by one with `if_not_exists` on their status and redrive count. Two requests in the
  * common case, instead of one per dead letter (seen here: 11 updates took 60 to 160 ms locally).
+ *
+ * Items written before ids carried a tag are keyed by the bare coordinates. The same batch read
+ * looks for those too: one with the same coordinates and the same record timestamp is this record,
+ * indexed before the upgrade, and is updated under its old id (keeping its status) instead of
+ * gaining a second, new item. Once the index retention has passed since the upgrade, no such item
+ * is left and the extra keys find nothing.
  */
 export class DynamoDeadLetterIndex implements DeadLetterIndex {
   constructor(private readonly options: DynamoDeadLetterIndexOptions) {}
 
   async record(entries: readonly DeadLetterIndexEntry[]): Promise<void> {
     const { client, table } = this.options;
-    const items = entries.map((entry) => this.toItem(entry));
-    const keys = items.map((item) => deadLetterKey(item.id?.S ?? ""));
-    const existing = await batchGetAll(client, table, keys, DEAD_LETTER_TABLE.partitionKey);
-    const known = new Set(existing.map((item) => item[DEAD_LETTER_TABLE.partitionKey]?.S));
-    const isKnown = (item: Record<string, AttributeValue>) =>
-      known.has(item[DEAD_LETTER_TABLE.partitionKey]?.S);
+    const letters = entries.map((entry) => this.toLetter(entry));
+    const keys = new Map<string, Record<string, AttributeValue>>();
+    for (const letter of letters) {
+      for (const id of [letter.id, untaggedId(letter)]) keys.set(id, deadLetterKey(id));
+    }
+    const existing = await batchGetAll(client, table, [...keys.values()]);
+    const known = new Map(existing.map((item) => [item[DEAD_LETTER_TABLE.partitionKey]?.S, item]));
+    const puts: Record<string, AttributeValue>[] = [];
+    const updates: Record<string, AttributeValue>[] = [];
+    for (const letter of letters) {
+      const own = known.get(deadLetterKey(letter.id)[DEAD_LETTER_TABLE.partitionKey]?.S);
+      const legacyId = untaggedId(letter);
+      const legacy = known.get(deadLetterKey(legacyId)[DEAD_LETTER_TABLE.partitionKey]?.S);
+      if (own !== undefined) updates.push(this.itemOf(letter));
+      else if (legacy !== undefined && legacyId !== letter.id && sameTimestamp(legacy, letter))
+        updates.push(this.itemOf({ ...letter, id: legacyId }));
+      else puts.push(this.itemOf(letter));
+    }
     await Promise.all([
       batchWriteAll(
         client,
         table,
-        items.filter((item) => !isKnown(item)).map((Item) => ({ PutRequest: { Item } })),
+        puts.map((Item) => ({ PutRequest: { Item } })),
       ),
-      ...items.filter(isKnown).map((item) => this.upsert(item)),
+      ...updates.map((item) => this.upsert(item)),
     ]);
   }
 
@@ -110,38 +134,54 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
     }
   }
 
-  private toItem(entry: DeadLetterIndexEntry): Record<string, AttributeValue> {
-    const { envelope } = entry;
+  private itemOf(letter: IndexedDeadLetter): Record<string, AttributeValue> {
     const retentionDays = this.options.retentionDays ?? 90;
     return deadLetterItem(
-      {
-        id: envelope.id,
-        topic: envelope.source.topic,
-        partition: envelope.source.partition,
-        offset: envelope.source.offset,
-        timestamp: envelope.source.timestamp,
-        stage: envelope.error.stage,
-        errorClass: envelope.error.class,
-        errorMessage: envelope.error.message,
-        failedAt: envelope.failedAt,
-        day: envelope.failedAt.slice(0, 10),
-        attempts: envelope.attempts,
-        archiveBucket: this.options.archiveBucket,
-        archiveKey: envelope.archiveKey,
-        archiveLine: entry.archiveLine,
-        dlqTopic: envelope.dlqTopic,
-        dlqPartition: entry.dlq !== undefined && entry.dlq.offset >= 0 ? entry.dlq.partition : undefined,
-        dlqOffset: entry.dlq !== undefined && entry.dlq.offset >= 0 ? entry.dlq.offset : undefined,
-        status: DEAD_LETTER_STATUSES.new,
-        redriveCount: entry.redriveCount,
-        functionName: envelope.invocation.functionName,
-        requestId: envelope.invocation.requestId,
-      },
+      letter,
       retentionDays === 0
         ? undefined
-        : Math.floor(Date.parse(envelope.failedAt) / 1000) + retentionDays * 86_400,
+        : Math.floor(Date.parse(letter.failedAt) / 1000) + retentionDays * 86_400,
     );
   }
+
+  private toLetter(entry: DeadLetterIndexEntry): IndexedDeadLetter {
+    const { envelope } = entry;
+    const { source } = envelope;
+    return {
+      id: envelope.id,
+      topic: envelope.source.topic,
+      partition: envelope.source.partition,
+      offset: envelope.source.offset,
+      timestamp: envelope.source.timestamp,
+      stage: envelope.error.stage,
+      errorClass: envelope.error.class,
+      errorMessage: envelope.error.message,
+      failedAt: envelope.failedAt,
+      day: envelope.failedAt.slice(0, 10),
+      attempts: envelope.attempts,
+      archiveBucket: this.options.archiveBucket,
+      archiveKey: envelope.archiveKey,
+      archiveLine: entry.archiveLine,
+      dlqTopic: envelope.dlqTopic,
+      dlqPartition: entry.dlq !== undefined && entry.dlq.offset >= 0 ? entry.dlq.partition : undefined,
+      dlqOffset: entry.dlq !== undefined && entry.dlq.offset >= 0 ? entry.dlq.offset : undefined,
+      status: DEAD_LETTER_STATUSES.new,
+      redriveCount: entry.redriveCount,
+      functionName: envelope.invocation.functionName,
+      requestId: envelope.invocation.requestId,
+      // Read defensively: envelopes written before they named the cluster have no such field.
+      cluster: "cluster" in source && typeof source.cluster === "string" ? source.cluster : undefined,
+    };
+  }
+}
+
+/** `<topic>:<partition>:<offset>`: the id the letter had before ids carried a tag. */
+function untaggedId(letter: IndexedDeadLetter): string {
+  return `${letter.topic}:${letter.partition}:${letter.offset}`;
+}
+
+function sameTimestamp(item: Record<string, AttributeValue>, letter: IndexedDeadLetter): boolean {
+  return item.timestamp?.N !== undefined && Number(item.timestamp.N) === letter.timestamp;
 }
 
 const S = (value: string): AttributeValue => ({ S: value });
@@ -183,6 +223,7 @@ export function deadLetterItem(
     functionName: S(letter.functionName),
     requestId: S(letter.requestId),
   };
+  if (letter.cluster !== undefined) item.cluster = S(letter.cluster);
   if (letter.dlqPartition !== undefined) item.dlqPartition = N(letter.dlqPartition);
   if (letter.dlqOffset !== undefined) item.dlqOffset = N(letter.dlqOffset);
   if (expiresAt !== undefined) item[DEAD_LETTER_TABLE.ttlAttribute] = N(expiresAt);
@@ -215,5 +256,6 @@ export function parseDeadLetterItem(item: Record<string, AttributeValue>): Index
     redriveCount: n("redriveCount"),
     functionName: s("functionName"),
     requestId: s("requestId"),
+    cluster: item.cluster?.S,
   };
 }

@@ -1,4 +1,5 @@
 import { REPLAY_SOURCES } from "./constants";
+import { ArchiveUnreadableError } from "./errors";
 import { LISTING_ORDERS } from "./indexQueries";
 import type { DeadLetterCatalog, EnvelopeStore, LoadFailure, ReplayedEntry, ReplaySource } from "./ports";
 import { selectDeadLetters } from "./selectDeadLetters";
@@ -37,7 +38,15 @@ export class IndexReplaySource implements ReplaySource {
           loaded.set(candidate.id, { failure: "the index item names no archive object" });
           return;
         }
-        const envelope = await this.envelopes.get(location);
+        let envelope: Awaited<ReturnType<EnvelopeStore["get"]>>;
+        try {
+          envelope = await this.envelopes.get(location);
+        } catch (error) {
+          // One object nobody can read fails its letters, not the run (and not every resume).
+          if (!(error instanceof ArchiveUnreadableError)) throw error;
+          loaded.set(candidate.id, { failure: error.message });
+          return;
+        }
         loaded.set(
           candidate.id,
           envelope === undefined

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { describeCause, isRetriable } from "../core/errors";
-import type { DeliveryReceipt, MessageSink } from "../core/ports";
-import type { OutgoingMessage } from "../core/types";
+import { describeCause } from "../core/errors";
+import type { MessageSink } from "../core/ports";
 import { REDRIVE_RUN_STATES, type RedriveRunState } from "./constants";
 import { RedriveFailedError, RedriveInputError, UnknownTopicError } from "./errors";
 import type {
@@ -12,14 +11,17 @@ import type {
   ReplaySource,
   TopicDirectory,
 } from "./ports";
+import { produceReplays, type ReadyReplay } from "./produceReplays";
 import { RateLimiter } from "./RateLimiter";
 import { decideReplay, REPLAY_DECISIONS } from "./replayDecision";
 import { buildReplayMessage, redriveCountInHeaders } from "./replayMessage";
 import {
+  MAX_LISTED_FAILURES,
   NO_COUNTS,
   RECORD_ACTIONS,
   type RecordReport,
   type RedriveCounts,
+  type RedriveFailure,
   type RedriveRequest,
   type RedriveSummary,
   type ReplayCandidate,
@@ -50,13 +52,6 @@ export interface RedriveObserver {
   onProgress?(progress: { readonly counts: RedriveCounts; readonly total: number | undefined }): void;
   /** Asked before each batch: a reason to stop now (Ctrl-C, the Lambda deadline), or undefined. */
   shouldStop?(): string | undefined;
-}
-
-interface Ready {
-  readonly candidate: ReplayCandidate;
-  readonly topic: string;
-  readonly message: OutgoingMessage;
-  readonly redriveCount: number;
 }
 
 type Counts = { -readonly [K in keyof RedriveCounts]: RedriveCounts[K] };
@@ -156,8 +151,14 @@ export class Redriver {
       startedAt,
       finishedAt: new Date(this.now()).toISOString(),
       stoppedBecause,
+      failures: [...failures],
     });
-    const report = (r: RecordReport) => observer.onRecord?.(r);
+    const failures: RedriveFailure[] = [];
+    const report = (r: RecordReport) => {
+      if (r.action === RECORD_ACTIONS.failed && failures.length < MAX_LISTED_FAILURES)
+        failures.push({ id: r.id, reason: r.detail });
+      observer.onRecord?.(r);
+    };
 
     const source = this.options.sourceFor(request);
     await save(REDRIVE_RUN_STATES.running);
@@ -195,7 +196,14 @@ export class Redriver {
           }
         } else if (ready.length > 0) {
           await limiter.acquire(ready.length);
-          const produced = await this.produce(ready, checked, counts, report);
+          const produced = await produceReplays(ready, {
+            sink: this.options.sink,
+            topicExists: (topic) => this.topicExists(topic, checked),
+            fail: (item, detail) => {
+              counts.failed += 1;
+              report({ id: item.candidate.id, action: RECORD_ACTIONS.failed, detail });
+            },
+          });
           const at = new Date(this.now()).toISOString();
           const entries: ReplayedEntry[] = produced.map(({ item, receipt }) => ({
             candidate: item.candidate,
@@ -287,8 +295,8 @@ export class Redriver {
     request: RedriveRequest,
     counts: Counts,
     report: (r: RecordReport) => void,
-  ): Ready[] {
-    const ready: Ready[] = [];
+  ): ReadyReplay[] {
+    const ready: ReadyReplay[] = [];
     const redrivenAt = new Date(this.now());
     for (const candidate of wanted) {
       const record = loaded.get(candidate.id) ?? { failure: "not loaded" };
@@ -320,57 +328,6 @@ export class Redriver {
       });
     }
     return ready;
-  }
-
-  /**
-   * Produces per destination topic in one request each. A record the broker refuses for good (too
-   * large, invalid) fails alone after a one-by-one retry of its batch; anything retriable (broker
-   * down, timeouts) stops the run, whose checkpoint then says where to resume.
-   */
-  private async produce(
-    ready: readonly Ready[],
-    checked: Map<string, boolean>,
-    counts: Counts,
-    report: (r: RecordReport) => void,
-  ): Promise<{ item: Ready; receipt: DeliveryReceipt }[]> {
-    const produced: { item: Ready; receipt: DeliveryReceipt }[] = [];
-    const byTopic = new Map<string, Ready[]>();
-    for (const item of ready) byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), item]);
-    for (const [topic, items] of byTopic) {
-      if (!(await this.topicExists(topic, checked))) {
-        for (const item of items) {
-          counts.failed += 1;
-          report({
-            id: item.candidate.id,
-            action: RECORD_ACTIONS.failed,
-            detail: `topic "${topic}" does not exist`,
-          });
-        }
-        continue;
-      }
-      try {
-        const receipts = await this.options.sink.send(
-          topic,
-          items.map((i) => i.message),
-        );
-        for (const [i, item] of items.entries()) {
-          produced.push({ item, receipt: receipts[i] ?? { partition: -1, offset: -1 } });
-        }
-      } catch (error) {
-        if (isRetriable(error)) throw error;
-        for (const item of items) {
-          try {
-            const [receipt] = await this.options.sink.send(topic, [item.message]);
-            produced.push({ item, receipt: receipt ?? { partition: -1, offset: -1 } });
-          } catch (single) {
-            if (isRetriable(single)) throw single;
-            counts.failed += 1;
-            report({ id: item.candidate.id, action: RECORD_ACTIONS.failed, detail: describeCause(single) });
-          }
-        }
-      }
-    }
-    return produced;
   }
 
   private async topicExists(topic: string, checked: Map<string, boolean>): Promise<boolean> {

@@ -1,6 +1,7 @@
 import type { DeadLetterStatus } from "../adapters/DynamoDeadLetterIndex";
 import { FAILURE_STAGES } from "../core/errors";
 import { STATUS_NAMES } from "./constants";
+import { ID_FORMS, isDeadLetterId, sameRecord } from "./deadLetterIds";
 import { RedriveInputError } from "./errors";
 import { parseInstant } from "./instant";
 import type { DeadLetterFilter } from "./types";
@@ -26,8 +27,6 @@ export interface FilterParseOptions {
 
 /** Kafka's own rule for topic names. */
 export const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
-/** A dead-letter id: the source coordinates, as `deadLetterId` builds it. */
-export const DEAD_LETTER_ID = /^([A-Za-z0-9._-]{1,249}):(\d{1,9}):(\d{1,19})$/;
 
 const STAGES: readonly string[] = Object.values(FAILURE_STAGES);
 
@@ -45,11 +44,7 @@ export function parseDeadLetterFilter(
   const nameOf = options.nameOf ?? ((field: string) => field);
   const ids = stringList(input.ids, nameOf("ids"));
   for (const id of ids) {
-    if (!DEAD_LETTER_ID.test(id)) {
-      throw new RedriveInputError(
-        `"${id}" is not a dead-letter id: ids look like <topic>:<partition>:<offset>`,
-      );
-    }
+    if (!isDeadLetterId(id)) throw new RedriveInputError(`"${id}" is not a dead-letter id: ${ID_FORMS}`);
   }
   const topic = optionalString(input.topic, nameOf("topic"));
   if (topic !== undefined) checkTopicName(topic, nameOf("topic"));
@@ -100,7 +95,7 @@ export function matchesFilter(
   filter: DeadLetterFilter,
 ): boolean {
   return (
-    (filter.ids.length === 0 || filter.ids.includes(letter.id)) &&
+    (filter.ids.length === 0 || filter.ids.some((given) => sameRecord(given, letter.id))) &&
     (filter.topic === undefined || letter.topic === filter.topic) &&
     (filter.since === undefined || letter.failedAt >= filter.since) &&
     (filter.until === undefined || letter.failedAt < filter.until) &&

@@ -1,5 +1,11 @@
 import { PipelineError } from "../core/errors";
+import { ID_FORMS } from "./deadLetterIds";
 import type { RedriveSummary } from "./types";
+
+/*
+ * Every class names itself: the deployed bundle is minified, so a name derived from the constructor
+ * would read `Xo` in Lambda's error type, in logs and in the CLI's fallback message.
+ */
 
 /**
  * The operator asked for something that cannot be done as asked: a malformed time, an unknown
@@ -16,7 +22,7 @@ export class DeadLetterNotFoundError extends RedriveInputError {
   readonly id: string;
 
   constructor(id: string) {
-    super(`no dead letter with id "${id}" (ids look like <topic>:<partition>:<offset>)`);
+    super(`no dead letter with id "${id}" (${ID_FORMS})`);
     this.id = id;
   }
 }
@@ -33,6 +39,15 @@ export class UnknownTopicError extends RedriveInputError {
     );
     this.topics = topics;
   }
+}
+
+/**
+ * An archive object exists but cannot be read, and reading it again will not help until someone
+ * acts: archived to a Glacier storage class, access denied, or not a gzip JSON Lines archive. It
+ * fails the letters it holds, never the run, so one such object cannot block every redrive.
+ */
+export class ArchiveUnreadableError extends PipelineError {
+  override readonly name: string = "ArchiveUnreadableError";
 }
 
 /** A redrive stopped on an operational failure; what it did before is kept for the report. */

@@ -1,5 +1,6 @@
 import { decodeKafkaEvent } from "../core/decodeEvent";
 import { PipelineError } from "../core/errors";
+import { clusterIdentity, recordId } from "../core/recordIdentity";
 import type { ReplayCandidate } from "./types";
 
 /**
@@ -26,6 +27,7 @@ export interface OnFailureBatch {
 
 /** An S3 object under the on-failure prefix that is not a document this tool can replay. */
 export class OnFailureDocumentError extends PipelineError {
+  /** Named here, not by the constructor: the deployed bundle is minified. */
   override readonly name: string = "OnFailureDocumentError";
 }
 
@@ -47,7 +49,7 @@ export function parseOnFailureDocument(text: string, objectKey: string): OnFailu
   if (typeof document !== "object" || document === null) {
     throw new OnFailureDocumentError(`${objectKey} is not an on-failure document`);
   }
-  const { requestContext, timestamp, payload } = document as Record<string, unknown>;
+  const { requestContext, timestamp, payload, KafkaBatchInfo } = document as Record<string, unknown>;
   const context = (
     typeof requestContext === "object" && requestContext !== null ? requestContext : {}
   ) as Record<string, unknown>;
@@ -78,11 +80,19 @@ export function parseOnFailureDocument(text: string, objectKey: string): OnFailu
   }
 
   const failedAt = isoOr(timestamp, new Date(0).toISOString());
+  // The processor tags ids with the cluster the event names; KafkaBatchInfo names the same one.
+  const info = (
+    typeof KafkaBatchInfo === "object" && KafkaBatchInfo !== null ? KafkaBatchInfo : {}
+  ) as Record<string, unknown>;
+  const cluster = clusterIdentity(
+    batch.eventSourceArn ?? stringOr(info.eventSourceArn),
+    batch.bootstrapServers ?? stringOr(info.bootstrapServers),
+  );
   const candidates: ReplayCandidate[] = [];
   const unreadable: { id: string; reason: string }[] = [];
   for (const partition of batch.partitions) {
     for (const record of partition.records) {
-      const id = `${record.topic}:${record.partition}:${record.offset}`;
+      const id = recordId(cluster, record);
       if (record.decodeError !== undefined) {
         unreadable.push({ id, reason: record.decodeError.message });
         continue;
@@ -119,4 +129,8 @@ function isoOr(value: unknown, fallback: string): string {
   if (typeof value !== "string" && typeof value !== "number") return fallback;
   const ms = typeof value === "number" ? value : Date.parse(value);
   return Number.isFinite(ms) ? new Date(ms).toISOString() : fallback;
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
 }

@@ -27,6 +27,12 @@ export interface DeadLetterCatalog {
   find(filter: DeadLetterFilter, order: ListingOrder, after?: string): AsyncIterable<DeadLetterView>;
   /** How many dead letters {@link find} would return, counted by the same queries. */
   count(filter: DeadLetterFilter): Promise<number>;
+  /**
+   * The dead letters at these source coordinates, oldest first: one per record that was ever there
+   * (a re-created topic or another cluster reuses coordinates). One byTopic query, for the few
+   * commands that name a letter by its coordinates.
+   */
+  atCoordinates(topic: string, partition: number, offset: number): Promise<DeadLetterView[]>;
   /** Whether any dead letter was ever recorded for the topic. */
   hasTopic(topic: string): Promise<boolean>;
   /** Sets status `redriven` unless the letter is no longer `new`; false when someone was first. */

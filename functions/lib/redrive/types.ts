@@ -150,4 +150,17 @@ export interface RedriveSummary {
   readonly finishedAt: string;
   /** Why the run stopped early, when it did. */
   readonly stoppedBecause: string | undefined;
+  /**
+   * The letters this invocation could not replay and why, oldest first (the first
+   * {@link MAX_LISTED_FAILURES}; `counts.failed` has them all).
+   */
+  readonly failures: readonly RedriveFailure[];
 }
+
+export interface RedriveFailure {
+  readonly id: string;
+  readonly reason: string;
+}
+
+/** Failures a summary names one by one: enough to act on, small enough for a Lambda response. */
+export const MAX_LISTED_FAILURES = 100;

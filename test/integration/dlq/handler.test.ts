@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Context } from "aws-lambda";
 import { type Admin, Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,11 +7,10 @@ import { loadConfig } from "../../../functions/lib/config";
 import { definePipeline } from "../../../functions/lib/core/pipeline";
 import { silentLogger } from "../../../functions/lib/core/ports";
 import { createProcessor } from "../../../functions/lib/lambda/createProcessor";
-import { RedriveInputError } from "../../../functions/lib/redrive/errors";
 import type { RedriveSummary } from "../../../functions/lib/redrive/types";
-import { handler } from "../../../functions/redrive/handler";
 import { localKafkaConfig } from "../../../stack/clients";
 import { buildEvent, lambdaContext } from "../../fixtures";
+import { type BundledHandler, loadRedriveBundle } from "./redriveBundle";
 import { pipelineTopics } from "./support";
 
 /**
@@ -38,12 +38,15 @@ function contextRunningOut(calls: number): Context {
   };
 }
 
-describe("the redrive Lambda", () => {
+describe("the redrive Lambda, as the bundle the construct deploys", () => {
   const kafka = new Kafka(localKafkaConfig({ clientId: "it-dlq-handler" }));
   let admin: Admin;
   let topics: Awaited<ReturnType<typeof pipelineTopics>>;
+  let handler: BundledHandler;
+  let bundle: string;
 
   beforeAll(async () => {
+    ({ handler, file: bundle } = await loadRedriveBundle());
     admin = kafka.admin();
     await admin.connect();
     topics = await pipelineTopics(admin, "handler");
@@ -88,9 +91,20 @@ describe("the redrive Lambda", () => {
     });
   });
 
-  it("rejects a malformed event as bad input", async () => {
+  it("runs from the minified bundle, whose class names are mangled", () => {
+    const code = readFileSync(bundle, "utf8");
+
+    // A boolean, so a failure does not print megabytes of bundle.
+    expect(code.includes("class RedriveInputError")).toBe(false);
+    expect(code.includes('"RedriveInputError"')).toBe(true);
+  });
+
+  it("rejects a malformed event as bad input, under the error's own name despite minification", async () => {
     await expect(
       handler({ topic: topics.source, since: "soon" }, contextRunningOut(100)),
-    ).rejects.toBeInstanceOf(RedriveInputError);
+    ).rejects.toMatchObject({
+      name: "RedriveInputError",
+      message: expect.stringContaining('since "soon" is not a time'),
+    });
   });
 });

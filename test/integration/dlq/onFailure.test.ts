@@ -3,6 +3,7 @@ import { type Admin, Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../functions/lib/config";
 import { REDRIVE_HEADERS } from "../../../functions/lib/core/headers";
+import { clusterIdentity, recordId } from "../../../functions/lib/core/recordIdentity";
 import { localKafkaConfig, localS3ClientConfig } from "../../../stack/clients";
 import { runDlq } from "../../../tools/dlq/runDlq";
 import { buildEvent } from "../../fixtures";
@@ -53,6 +54,15 @@ describe("dlq redrive --from-on-failure", () => {
     s3.destroy();
   });
 
+  /** The processor's id of a record of the document: its cluster from KafkaBatchInfo, buildEvent's timestamp. */
+  const idAt = (partition: number, offset: number) =>
+    recordId(clusterIdentity("arn:aws:kafka:...", "b-1:9098"), {
+      topic: topics.source,
+      partition,
+      offset,
+      timestamp: 1_763_800_000_000 + offset,
+    });
+
   async function dlq(...argv: string[]) {
     const { io, err } = recordingIo(process.env);
     const code = await runDlq(argv, io);
@@ -67,7 +77,7 @@ describe("dlq redrive --from-on-failure", () => {
 
     expect(first.code).toBe(0);
     expect(first.err).toContain("replayed 2, refused 1, skipped 0, failed 0 (of 3 selected)");
-    expect(first.err).toContain(`refused      ${topics.source}:2:3: redriven 3 times already (limit 3)`);
+    expect(first.err).toContain(`refused      ${idAt(2, 3)}: redriven 3 times already (limit 3)`);
     expect(rerun.err).toContain("replayed 0, refused 1, skipped 2, failed 0 (of 3 selected)");
     const records = byOffset(
       await consumeRecords(kafka, { topic: topics.source, groupId: uniqueName("it.dlq.of"), count: 2 }),
@@ -78,10 +88,7 @@ describe("dlq redrive --from-on-failure", () => {
       [1, "k-1", Buffer.from('{"id":1}').toString("hex")],
       [1, "k-11", "ff00"],
     ]);
-    expect(records.map((r) => headerOf(r, REDRIVE_HEADERS.deadLetterId))).toEqual([
-      `${topics.source}:1:10`,
-      `${topics.source}:1:11`,
-    ]);
+    expect(records.map((r) => headerOf(r, REDRIVE_HEADERS.deadLetterId))).toEqual([idAt(1, 10), idAt(1, 11)]);
     expect(headerOf(records[0] as never, REDRIVE_HEADERS.count)).toBe("1");
   });
 });

@@ -14,7 +14,7 @@ import { lambdaContext } from "../../fixtures";
 import { consumeRecords } from "../../support/kafka";
 import { uniqueName } from "../../support/names";
 import { recordingIo } from "../../unit/redrive/fixtures";
-import { byOffset, headerOf, lambdaEvent, pipelineTopics } from "./support";
+import { byOffset, deadLetterIdOf, headerOf, lambdaEvent, pipelineTopics } from "./support";
 
 /**
  * The round trip an operator makes: a record is dead-lettered for a schema violation, listed,
@@ -95,7 +95,7 @@ describe("dlq against the local stack: schema violation, fix, redrive", () => {
     });
     const first = await processNewest(strict.processor, 1);
     expect(first.outcome).toMatchObject({ kind: "dead-lettered", stage: "validate" });
-    const firstId = `${topics.source}:${first.newest.partition}:${first.newest.message.offset}`;
+    const firstId = await deadLetterIdOf(tools.catalog, first.newest);
 
     const listed = await dlq("list", "--topic", topics.source);
     expect(listed.code).toBe(0);
@@ -127,7 +127,7 @@ describe("dlq against the local stack: schema violation, fix, redrive", () => {
     expect(headerOf(second.newest, REDRIVE_HEADERS.deadLetterId)).toBe(firstId);
     expect(second.newest.partition).toBe(first.newest.partition);
     expect(second.outcome).toMatchObject({ kind: "dead-lettered" });
-    const secondId = `${topics.source}:${second.newest.partition}:${second.newest.message.offset}`;
+    const secondId = await deadLetterIdOf(tools.catalog, second.newest);
     expect(await tools.catalog.get(secondId)).toMatchObject({ status: "new", redriveCount: 1 });
     expect(await tools.catalog.get(firstId)).toMatchObject({ status: "redriven", redriveCount: 1 });
 

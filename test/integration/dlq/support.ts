@@ -4,6 +4,7 @@
  */
 import type { Admin, IHeaders } from "kafkajs";
 import type { KafkaEvent, KafkaEventRecord } from "../../../functions/lib/core/types";
+import type { DeadLetterCatalog } from "../../../functions/lib/redrive/ports";
 import { ensureTopics } from "../../../stack/provision";
 import { topicSpec } from "../../../stack/topology";
 import type { ConsumedRecord } from "../../support/kafka";
@@ -58,4 +59,14 @@ export function headerOf(record: ConsumedRecord, name: string): string | undefin
 /** Records of a partition in offset order. */
 export function byOffset(records: readonly ConsumedRecord[]): ConsumedRecord[] {
   return [...records].sort((a, b) => Number(a.message.offset) - Number(b.message.offset));
+}
+
+/**
+ * The id the index gave the dead letter of a record, found by its coordinates, so tests hold whether
+ * the processor writes tagged ids or the older untagged ones.
+ */
+export async function deadLetterIdOf(catalog: DeadLetterCatalog, record: ConsumedRecord): Promise<string> {
+  const found = await catalog.atCoordinates(record.topic, record.partition, Number(record.message.offset));
+  if (found.length !== 1) throw new Error(`expected one dead letter at ${record.topic}:${record.partition}`);
+  return (found[0] as { id: string }).id;
 }

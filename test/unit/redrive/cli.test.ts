@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { parseDeadLetterFilter } from "../../../functions/lib/redrive/deadLetterFilter";
 import { DeadLetterStatsBuilder } from "../../../functions/lib/redrive/deadLetterStats";
 import { discardDeadLetters } from "../../../functions/lib/redrive/discardDeadLetters";
+import type { RedriveSummary } from "../../../functions/lib/redrive/types";
 import { flagName, parseCommandLine } from "../../../tools/dlq/commandLine";
 import { commandConfig } from "../../../tools/dlq/connection";
-import { pageToken, renderStats, sortKeyOfToken } from "../../../tools/dlq/format";
+import { pageToken, renderStats, renderSummary, sortKeyOfToken } from "../../../tools/dlq/format";
 import { bar } from "../../../tools/dlq/progress";
 import { runDlq } from "../../../tools/dlq/runDlq";
 import { renderTable } from "../../../tools/dlq/table";
@@ -95,6 +96,42 @@ describe("command line", () => {
 
     expect(sortKeyOfToken(pageToken(key))).toBe(key);
     expect(sortKeyOfToken("garbage")).toBeUndefined();
+  });
+
+  it("round-trips page tokens of tagged ids", () => {
+    const key = "2026-11-22T10:00:00.000Z#employees:1:42@5d41402abc";
+
+    expect(sortKeyOfToken(pageToken(key))).toBe(key);
+  });
+});
+
+describe("the redrive summary", () => {
+  const summary: RedriveSummary = {
+    runId: "run-1",
+    source: "index",
+    dryRun: false,
+    state: "completed",
+    counts: { selected: 13, replayed: 1, refused: 0, skipped: 0, failed: 12 },
+    total: { selected: 13, replayed: 1, refused: 0, skipped: 0, failed: 12 },
+    byTopic: { employees: 1 },
+    resumed: false,
+    startedAt: "2026-11-22T12:00:00.000Z",
+    finishedAt: "2026-11-22T12:00:01.000Z",
+    stoppedBecause: undefined,
+    failures: Array.from({ length: 12 }, (_, i) => ({
+      id: `employees:0:${i}@5d41402abc`,
+      reason: `s3://b/k${i} is archived in storage class GLACIER: restore it`,
+    })),
+  };
+
+  it("names the letters that failed and why, the first ten, and how many more", () => {
+    const lines = renderSummary(summary, 1);
+
+    expect(lines).toContain(
+      "  failed employees:0:0@5d41402abc: s3://b/k0 is archived in storage class GLACIER: restore it",
+    );
+    expect(lines.filter((l) => l.startsWith("  failed "))).toHaveLength(10);
+    expect(lines).toContain("  … and 2 more failed (listed above, or with --json)");
   });
 });
 

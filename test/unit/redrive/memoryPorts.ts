@@ -3,6 +3,7 @@
  * adapters (conditional status changes, sort-key order), for unit tests of the redrive logic.
  */
 import type { DeadLetterEnvelope } from "../../../functions/lib/core/deadLetter";
+import { recordId } from "../../../functions/lib/core/recordIdentity";
 import { matchesFilter } from "../../../functions/lib/redrive/deadLetterFilter";
 import { isBeyond, LISTING_ORDERS, type ListingOrder } from "../../../functions/lib/redrive/indexQueries";
 import type {
@@ -48,6 +49,12 @@ export class MemoryCatalog implements DeadLetterCatalog {
     let n = 0;
     for await (const _ of this.find(filter, LISTING_ORDERS.oldestFirst)) n += 1;
     return n;
+  }
+
+  async atCoordinates(topic: string, partition: number, offset: number): Promise<DeadLetterView[]> {
+    return [...this.letters.values()]
+      .filter((l) => l.topic === topic && l.partition === partition && l.offset === offset)
+      .sort((a, b) => a.sortKey.localeCompare(b.sortKey));
   }
 
   async hasTopic(topic: string): Promise<boolean> {
@@ -100,13 +107,27 @@ export class MemoryTopics implements TopicDirectory {
   }
 }
 
-/** A dead letter of `topic` at `offset`, failed `minute` minutes after a fixed time, with its envelope. */
+/**
+ * A dead letter of `topic` at `offset`, failed `minute` minutes after a fixed time, with its envelope.
+ * Its id is tagged when a `cluster` is given, else of the older untagged form.
+ */
 export function deadLetter(
   topic: string,
   offset: number,
-  options: { minute?: number; status?: DeadLetterView["status"]; redriveCount?: number; stage?: string } = {},
+  options: {
+    minute?: number;
+    status?: DeadLetterView["status"];
+    redriveCount?: number;
+    stage?: string;
+    cluster?: string;
+    timestamp?: number;
+  } = {},
 ): { view: DeadLetterView; envelope: DeadLetterEnvelope } {
-  const id = `${topic}:0:${offset}`;
+  const timestamp = options.timestamp ?? Date.UTC(2026, 10, 20, 9);
+  const id =
+    options.cluster === undefined
+      ? `${topic}:0:${offset}`
+      : recordId(options.cluster, { topic, partition: 0, offset, timestamp });
   const failedAt = new Date(Date.UTC(2026, 10, 20, 10, options.minute ?? offset)).toISOString();
   const archiveKey = `dead-letters/topic=${topic}/date=2026-11-20/${topic}-0-${offset}-${offset}.jsonl.gz`;
   const stage = options.stage ?? "validate";
@@ -115,7 +136,7 @@ export function deadLetter(
     topic,
     partition: 0,
     offset,
-    timestamp: Date.UTC(2026, 10, 20, 9),
+    timestamp,
     stage,
     errorClass: "SchemaViolationError",
     errorMessage: "age: Too small",
@@ -132,6 +153,7 @@ export function deadLetter(
     redriveCount: options.redriveCount ?? 0,
     functionName: "kafka-processor",
     requestId: "req-1",
+    cluster: options.cluster,
     sortKey: `${failedAt}#${id}`,
     redrive: undefined,
     discard: undefined,
@@ -139,6 +161,8 @@ export function deadLetter(
   const envelope: DeadLetterEnvelope = {
     version: 1,
     id,
+    // `cluster` only on tagged letters, as the processor writes them; the assertion keeps this
+    // fixture compiling whether or not the envelope type declares the field yet.
     source: {
       topic,
       partition: 0,
@@ -147,7 +171,8 @@ export function deadLetter(
       timestampType: "CREATE_TIME",
       eventSource: "aws:kafka",
       eventSourceArn: null,
-    },
+      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+    } as DeadLetterEnvelope["source"],
     error: {
       stage: stage as DeadLetterEnvelope["error"]["stage"],
       class: view.errorClass,

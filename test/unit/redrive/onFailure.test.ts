@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { REDRIVE_HEADERS } from "../../../functions/lib/core/headers";
+import { clusterIdentity, recordId } from "../../../functions/lib/core/recordIdentity";
 import { OnFailureReplaySource } from "../../../functions/lib/redrive/OnFailureReplaySource";
 import {
   OnFailureDocumentError,
@@ -20,6 +21,18 @@ const event = () => {
   return e;
 };
 
+/**
+ * The processor's id of a record of event(): buildEvent names no cluster, so it comes from the
+ * document's KafkaBatchInfo, and the timestamp is buildEvent's default.
+ */
+const idAt = (offset: number) =>
+  recordId(clusterIdentity("arn:aws:kafka:...", "b-1:9098"), {
+    topic: "orders",
+    partition: 1,
+    offset,
+    timestamp: 1_763_800_000_000 + offset,
+  });
+
 describe("parseOnFailureDocument", () => {
   it.each(["RetryAttemptsExhausted", "RetriesExhausted", "MaximumPayloadSizeExceeded"])(
     "reads the failed batch of a %s document with the processor's ids and exact bytes",
@@ -27,7 +40,7 @@ describe("parseOnFailureDocument", () => {
       const batch = parseOnFailureDocument(onFailureDocument(event(), condition), "k");
 
       expect(batch).toMatchObject({ condition, failedAt: "2026-11-22T10:00:00.000Z", unreadable: [] });
-      expect(batch.candidates.map((c) => c.id)).toEqual(["orders:1:5", "orders:1:6"]);
+      expect(batch.candidates.map((c) => c.id)).toEqual([idAt(5), idAt(6)]);
       expect(batch.candidates[1]?.record?.headers).toEqual([
         { name: REDRIVE_HEADERS.count, value: Buffer.from("2").toString("base64") },
         { name: "traceId", value: Buffer.from([1, 2, 255]).toString("base64") },
@@ -58,8 +71,8 @@ describe("parseOnFailureDocument", () => {
 
     const batch = parseOnFailureDocument(onFailureDocument(e), "k");
 
-    expect(batch.candidates.map((c) => c.id)).toEqual(["orders:1:6"]);
-    expect(batch.unreadable).toEqual([{ id: "orders:1:5", reason: "value is not valid base64" }]);
+    expect(batch.candidates.map((c) => c.id)).toEqual([idAt(6)]);
+    expect(batch.unreadable).toEqual([{ id: idAt(5), reason: "value is not valid base64" }]);
   });
 });
 
@@ -91,7 +104,7 @@ describe("OnFailureReplaySource", () => {
   it("yields each record with its status from the ledger and its count from its headers, and bad documents as unreadable", async () => {
     const source = new OnFailureReplaySource(
       documents,
-      ledger(["orders:1:5"]),
+      ledger([idAt(5)]),
       { bucket: "b", prefix: "on-failure/" },
       filter,
     );
@@ -100,8 +113,8 @@ describe("OnFailureReplaySource", () => {
       seen.push([c.id, c.status, c.redriveCount, c.unreadable ?? ""]);
 
     expect(seen).toEqual([
-      ["orders:1:5", "redriven", 0, ""],
-      ["orders:1:6", "new", 2, ""],
+      [idAt(5), "redriven", 0, ""],
+      [idAt(6), "new", 2, ""],
       ["s3://b/on-failure/broken", "new", 0, "on-failure/broken is not JSON"],
     ]);
   });

@@ -83,6 +83,36 @@ export class DynamoDeadLetterCatalog implements DeadLetterCatalog {
     return total;
   }
 
+  async atCoordinates(topic: string, partition: number, offset: number): Promise<DeadLetterView[]> {
+    const index = DEAD_LETTER_TABLE.byTopicIndex;
+    const found: DeadLetterView[] = [];
+    let start: Item | undefined;
+    do {
+      // The filter does not make the query cheaper (DynamoDB reads the topic's items), but a command
+      // naming one letter by its coordinates is rare and bounded by one topic's dead letters.
+      const page = await this.query({
+        TableName: this.options.table,
+        IndexName: index.name,
+        KeyConditionExpression: "#pk = :pk",
+        FilterExpression: "#partition = :partition AND #offset = :offset",
+        ExpressionAttributeNames: {
+          "#pk": index.partitionKey,
+          "#partition": "partition",
+          "#offset": "offset",
+        },
+        ExpressionAttributeValues: {
+          ":pk": { S: topic },
+          ":partition": { N: String(partition) },
+          ":offset": { N: String(offset) },
+        },
+        ExclusiveStartKey: start,
+      });
+      for (const item of page.Items ?? []) found.push(viewOf(item));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return found.filter((v) => v.id !== "");
+  }
+
   async hasTopic(topic: string): Promise<boolean> {
     const index = DEAD_LETTER_TABLE.byTopicIndex;
     const page = await this.query({
