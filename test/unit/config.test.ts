@@ -39,6 +39,9 @@ describe("loadConfig defaults", () => {
       maxOutputRecordBytes: 1_000_000,
       deadlineSafetyMs: 2_000,
       topicOverrides: {},
+      maxRequestBytes: 900_000,
+      unroutable: "retry",
+      sourceTopics: undefined,
     });
   });
 

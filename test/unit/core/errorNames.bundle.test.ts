@@ -36,6 +36,7 @@ const ARGS: Record<string, unknown[]> = {
   DeadLetterWriteError: ["topic", new Error("x")],
   BatchRetryError: [3],
   RedriveInputError: ["m"],
+  ArchiveUnreadableError: ["m"],
   DeadLetterNotFoundError: ["t:0:1"],
   UnknownTopicError: [["t"]],
   RedriveFailedError: [{ runId: "r", total: { replayed: 0 } }, new Error("x")],

@@ -87,6 +87,8 @@ describe("command line", () => {
       region: "eu-west-1",
       s3Endpoint: undefined,
       dynamodbEndpoint: undefined,
+      connectTimeoutMs: 2_000,
+      requestTimeoutMs: 5_000,
     });
     expect(override.config.aws.s3Endpoint).toBe("http://minio:9000");
   });
