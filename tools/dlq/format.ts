@@ -56,7 +56,10 @@ export function renderDeadLetter(
   row("Invocation", `${letter.functionName}, request ${letter.requestId}`);
   row(
     "DLQ topic",
-    `${letter.dlqTopic}${letter.dlqPartition === undefined ? "" : ` partition ${letter.dlqPartition} offset ${letter.dlqOffset}`}`,
+    `${letter.dlqTopic}${letter.dlqPartition === undefined ? "" : ` partition ${letter.dlqPartition} offset ${letter.dlqOffset}`}` +
+      (letter.dlqAbsentReason === undefined
+        ? ""
+        : ` (no copy: ${letter.dlqAbsentReason}; the archive holds the only one)`),
   );
   row("Archive", `s3://${letter.archiveBucket}/${letter.archiveKey} line ${letter.archiveLine}`);
   if (letter.redrive)

@@ -36,6 +36,8 @@ export interface IndexedDeadLetter {
   readonly requestId: string;
   /** The cluster the record came from; absent on items written before envelopes named it. */
   readonly cluster: string | undefined;
+  /** Why the DLQ topic holds no copy (it refused the record for good); the archive has the only one. */
+  readonly dlqAbsentReason?: string | undefined;
 }
 
 export interface DynamoDeadLetterIndexOptions {
@@ -171,6 +173,7 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
       requestId: envelope.invocation.requestId,
       // Read defensively: envelopes written before they named the cluster have no such field.
       cluster: "cluster" in source && typeof source.cluster === "string" ? source.cluster : undefined,
+      dlqAbsentReason: entry.dlqAbsentReason,
     };
   }
 }
@@ -224,6 +227,7 @@ export function deadLetterItem(
     requestId: S(letter.requestId),
   };
   if (letter.cluster !== undefined) item.cluster = S(letter.cluster);
+  if (letter.dlqAbsentReason !== undefined) item.dlqAbsentReason = S(letter.dlqAbsentReason);
   if (letter.dlqPartition !== undefined) item.dlqPartition = N(letter.dlqPartition);
   if (letter.dlqOffset !== undefined) item.dlqOffset = N(letter.dlqOffset);
   if (expiresAt !== undefined) item[DEAD_LETTER_TABLE.ttlAttribute] = N(expiresAt);
@@ -257,5 +261,6 @@ export function parseDeadLetterItem(item: Record<string, AttributeValue>): Index
     functionName: s("functionName"),
     requestId: s("requestId"),
     cluster: item.cluster?.S,
+    dlqAbsentReason: item.dlqAbsentReason?.S,
   };
 }

@@ -45,6 +45,7 @@ describe("the processor at the broker's size limits", () => {
     const [indexed] = await harness.indexedDeadLetters();
     expect(indexed).toMatchObject({ offset: 1, stage: "produce", errorClass: "ProduceRejectedError" });
     expect(indexed?.dlqOffset).toBeUndefined();
+    expect(indexed?.dlqAbsentReason).toMatch(/MESSAGE_TOO_LARGE/);
     expect(await harness.archivedEnvelopes()).toHaveLength(1);
   });
 
