@@ -277,7 +277,7 @@ describe("IAM (MSK)", () => {
     expect(statementBySid(template, "CommitConsumerGroups")).toEqual({
       Sid: "CommitConsumerGroups",
       Effect: "Allow",
-      Action: ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"],
+      Action: ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
       Resource: [groupArn("kafka-lambda-pipeline-employees"), groupArn("kafka-lambda-pipeline-user-events")],
     });
     expect(statementBySid(template, "ConnectToCluster")?.Resource).toBe(CLUSTER_ARN);
@@ -288,7 +288,7 @@ describe("IAM (MSK)", () => {
       Sid: "ProduceToTargetAndDlqTopics",
       Effect: "Allow",
       Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
-      Resource: ["employees.processed", "employees.dlq", "user-events.processed", "user-events.dlq"].map(
+      Resource: ["employees.dlq", "employees.processed", "user-events.dlq", "user-events.processed"].map(
         topicArn,
       ),
     });
@@ -314,14 +314,14 @@ describe("IAM (MSK)", () => {
   it("uses only its two tables and the two named indexes, never Scan", () => {
     const tables = statementBySid(template, "ReadWriteTables");
     expect(tables?.Resource).toEqual([
-      { "Fn::GetAtt": [expect.stringMatching(/PipelineDeadLetterTable/), "Arn"] },
       { "Fn::GetAtt": [expect.stringMatching(/PipelineAttemptsTable/), "Arn"] },
+      { "Fn::GetAtt": [expect.stringMatching(/PipelineDeadLetterTable/), "Arn"] },
     ]);
     expect(tables?.Action).not.toContain("dynamodb:Scan");
     const indexes = statementBySid(template, "QueryDeadLetterIndexes")?.Resource as Array<{
       "Fn::Join": [string, unknown[]];
     }>;
-    expect(indexes.map((r) => r["Fn::Join"][1][1])).toEqual(["/index/byTopic", "/index/byStatus"]);
+    expect(indexes.map((r) => r["Fn::Join"][1][1])).toEqual(["/index/byStatus", "/index/byTopic"]);
   });
 
   it('has "*" only where AWS forces it: the VPC network-interface actions of each function', () => {

@@ -176,7 +176,7 @@ describe("redrive IAM (MSK)", () => {
     const letters = bySid(msk, "RedriveReadAndMarkDeadLetters");
 
     expect(indexes?.Action).toBe("dynamodb:Query");
-    expect(resourcesOf(indexes).map(suffixOf)).toEqual(["/index/byTopic", "/index/byStatus"]);
+    expect(resourcesOf(indexes).map(suffixOf)).toEqual(["/index/byStatus", "/index/byTopic"]);
     expect(JSON.stringify(indexes?.Resource)).toMatch(/PipelineDeadLetterTable/);
     expect(letters).toMatchObject({
       Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
@@ -190,7 +190,7 @@ describe("redrive IAM (MSK)", () => {
     expect(bySid(msk, "RedriveRunsAndLedger")).toEqual({
       Sid: "RedriveRunsAndLedger",
       Effect: "Allow",
-      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
+      Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem"],
       Resource: { "Fn::GetAtt": [expect.stringMatching(/^PipelineAttemptsTable/), "Arn"] },
       Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["REDRIVE#*"] } },
     });
@@ -201,7 +201,7 @@ describe("redrive IAM (MSK)", () => {
     const list = bySid(msk, "RedriveListArchive");
 
     expect(read?.Action).toBe("s3:GetObject");
-    expect(resourcesOf(read).map(suffixOf)).toEqual(["/dead-letters/*", "/aws/lambda/*"]);
+    expect(resourcesOf(read).map(suffixOf)).toEqual(["/aws/lambda/*", "/dead-letters/*"]);
     expect(list).toMatchObject({
       Action: "s3:ListBucket",
       Resource: { "Fn::GetAtt": [expect.stringMatching(/^PipelineArchiveBucket/), "Arn"] },

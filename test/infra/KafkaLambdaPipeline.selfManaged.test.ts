@@ -76,9 +76,9 @@ describe("self-managed Kafka with SASL/SCRAM in a VPC", () => {
   it("reads only its two secrets and grants no MSK actions", () => {
     const statements = roleStatements(scram.template, "PipelineProcessorRole");
     const secrets = statements.filter((s) => JSON.stringify(s.Action).includes("secretsmanager:"));
-    expect(secrets.map((s) => s.Resource).sort()).toEqual([SECRET_ARN, ROOT_CA_ARN].sort());
+    expect(secrets.flatMap((s) => s.Resource).sort()).toEqual([SECRET_ARN, ROOT_CA_ARN].sort());
     for (const statement of secrets) {
-      expect(statement.Action).toEqual(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]);
+      expect(statement.Action).toEqual(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]);
     }
     expect(JSON.stringify(statements)).not.toMatch(/kafka-cluster:|kafka:/);
   });
