@@ -1,5 +1,6 @@
 import { Annotations, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as kms from "aws-cdk-lib/aws-kms";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
@@ -117,6 +118,9 @@ export class KafkaPipelineStack extends Stack {
               source.rootCaSecretArn,
             ),
           }),
+      ...(source.secretsKmsKeyArn === undefined
+        ? {}
+        : { secretsKey: kms.Key.fromKeyArn(this, "KafkaSecretsKey", source.secretsKmsKeyArn) }),
       ...(network ?? {}),
     };
   }

@@ -26,6 +26,12 @@ const secretArn = z
     "must be the complete ARN of a Secrets Manager secret (ending in the 6-character suffix)",
   );
 const positiveInt = z.int().positive();
+const kmsKeyArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/,
+    "must be the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<id>), not an alias",
+  );
 
 const mskSource = z.strictObject({
   type: z.literal("msk"),
@@ -42,6 +48,8 @@ const selfManagedSource = z.strictObject({
   authentication: z.enum(SELF_MANAGED_AUTHENTICATIONS),
   secretArn,
   rootCaSecretArn: secretArn.optional(),
+  /** The customer-managed key that encrypts the secrets; omit for the AWS-managed aws/secretsmanager key. */
+  secretsKmsKeyArn: kmsKeyArn.optional(),
   vpcId: id("vpc").optional(),
   subnetIds: z.array(id("subnet")).optional(),
   securityGroupIds: z.array(id("sg")).optional(),

@@ -246,7 +246,7 @@ export class KafkaLambdaPipeline extends Construct {
       settings.pipelines.flatMap((p) => [p.target, p.dlq]),
     );
     this.grants.archiveWrite(processor.role);
-    this.grants.tablesReadWrite(processor.role);
+    this.grants.processorTables(processor.role);
 
     const targets = {
       processor: this.processor,

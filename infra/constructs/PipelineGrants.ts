@@ -8,6 +8,16 @@ import type { MskResourceArns } from "./mskResourceArns";
 import { ON_FAILURE_S3_PREFIX, type ResolvedSettings } from "./resolveSettings";
 import type { SelfManagedKafkaSource } from "./types";
 
+/**
+ * Statements of the processor's role that only the event source mapping uses (it runs with that
+ * role): Lambda writes a failed batch to the S3 on-failure destination and lists the bucket first
+ * (https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html). No code calls them.
+ */
+export const MAPPING_ONLY_STATEMENTS: readonly string[] = [
+  "WriteOnFailureBatches",
+  "ListArchiveForOnFailure",
+];
+
 /** Attempts-table keys of the redrive's runs and ledger (`REDRIVE#RUN#…`, `REDRIVE#RECORD#…`). */
 export const REDRIVE_KEY_PATTERN = "REDRIVE#*";
 
@@ -23,6 +33,9 @@ export interface PipelineResources {
  * with its role) calls; test/infra/grantsMatchCode.test.ts compares them with the bundled code.
  */
 export class PipelineGrants {
+  /** Grantees that already read the Kafka secrets (the processor both consumes and produces). */
+  private readonly secretsRead = new Set<iam.IGrantable>();
+
   constructor(
     private readonly scope: Construct,
     private readonly settings: ResolvedSettings,
@@ -100,10 +113,36 @@ export class PipelineGrants {
     );
   }
 
+  /**
+   * Reads the self-managed cluster's credentials and root CA: `GetSecretValue` only (the mapping and
+   * kafkaClient.ts call nothing else; CDK's grantRead would add DescribeSecret), and `kms:Decrypt`
+   * through Secrets Manager when a customer-managed key encrypts them
+   * (https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-permissions.html).
+   */
   private sourceSecrets(grantee: iam.IGrantable): void {
+    if (this.secretsRead.has(grantee)) return;
+    this.secretsRead.add(grantee);
     const source = this.settings.source as SelfManagedKafkaSource;
-    source.secret.grantRead(grantee);
-    source.rootCaSecret?.grantRead(grantee);
+    const secrets = [source.secret, ...(source.rootCaSecret === undefined ? [] : [source.rootCaSecret])];
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: "ReadKafkaSecrets",
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: secrets.map((secret) => secret.secretArn),
+      }),
+    );
+    if (source.secretsKey === undefined) return;
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: "DecryptKafkaSecrets",
+        actions: ["kms:Decrypt"],
+        resources: [source.secretsKey.keyArn],
+        // Only for Secrets Manager reading the secrets on the role's behalf, never direct use of the key.
+        conditions: {
+          StringEquals: { "kms:ViaService": `secretsmanager.${Stack.of(this.scope).region}.amazonaws.com` },
+        },
+      }),
+    );
   }
 
   topicArn(topic: string): string {
@@ -137,11 +176,15 @@ export class PipelineGrants {
         resources: [archiveBucket.arnForObjects(`${ON_FAILURE_S3_PREFIX}/*`)],
       }),
     );
+    // Only the on-failure prefix may be listed. IfExists because AWS does not document which prefix
+    // (if any) the mapping's ListObjectsV2 passes, and a refused list would make the mapping drop the
+    // batch it was about to save: a request without s3:prefix is allowed, one naming another is not.
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: "ListArchiveForOnFailure",
         actions: ["s3:ListBucket"],
         resources: [archiveBucket.bucketArn],
+        conditions: { StringLikeIfExists: { "s3:prefix": [`${ON_FAILURE_S3_PREFIX}/*`] } },
       }),
     );
     this.acknowledgeObjectWildcard(
@@ -152,32 +195,37 @@ export class PipelineGrants {
     );
   }
 
-  /** Lets a principal read and write both tables and query the dead-letter indexes (never Scan). */
-  tablesReadWrite(grantee: iam.IGrantable): void {
+  /**
+   * The processor's calls: the dead-letter index writes (and reads back) its entries in batches and
+   * updates them; the attempt ledger updates counters; the idempotency store reads and writes
+   * `PRODUCED#` keys in batches. Never Query, Scan, Delete or the redrive's `REDRIVE#` items.
+   */
+  processorTables(grantee: iam.IGrantable): void {
     const { deadLetterTable, attemptsTable } = this.resources;
+    const calls = ["dynamodb:UpdateItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"];
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: "ReadWriteTables",
-        // No Scan: the tables are served by keys and indexes only.
-        actions: [
-          "dynamodb:GetItem",
-          "dynamodb:BatchGetItem",
-          "dynamodb:Query",
-          "dynamodb:PutItem",
-          "dynamodb:UpdateItem",
-          "dynamodb:DeleteItem",
-          "dynamodb:BatchWriteItem",
-          "dynamodb:ConditionCheckItem",
-          "dynamodb:DescribeTable",
-        ],
-        resources: [deadLetterTable.tableArn, attemptsTable.tableArn],
+        sid: "WriteDeadLetterIndex",
+        actions: calls,
+        resources: [deadLetterTable.tableArn],
       }),
     );
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: "QueryDeadLetterIndexes",
-        actions: ["dynamodb:Query"],
-        resources: this.indexArns(),
+        sid: "WriteAttemptsAndIdempotencyKeys",
+        actions: calls,
+        resources: [attemptsTable.tableArn],
+      }),
+    );
+    // The redrive's runs and ledger share the table; a Deny keeps them out of reach whatever key
+    // formats the processor's own items take (dynamodb:LeadingKeys is set on every item call).
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: "DenyReplayRunsAndLedger",
+        effect: iam.Effect.DENY,
+        actions: calls,
+        resources: [attemptsTable.tableArn],
+        conditions: { "ForAnyValue:StringLike": { "dynamodb:LeadingKeys": [REDRIVE_KEY_PATTERN] } },
       }),
     );
   }
@@ -190,8 +238,8 @@ export class PipelineGrants {
     const { settings } = this;
     const { archiveBucket, deadLetterTable, attemptsTable } = this.resources;
     if (this.mskArns === undefined) {
-      // Only the credentials the producer presents; the root CA secret is read by the mapping alone.
-      (settings.source as SelfManagedKafkaSource).secret.grantRead(role);
+      // The credentials the producer presents and the root CA it verifies the brokers with.
+      this.sourceSecrets(role);
     } else {
       role.addToPolicy(
         new iam.PolicyStatement({
@@ -244,14 +292,18 @@ export class PipelineGrants {
         resources: prefixes.map((prefix) => archiveBucket.arnForObjects(`${prefix}/*`)),
       }),
     );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: "RedriveListArchive",
-        actions: ["s3:ListBucket"],
-        resources: [archiveBucket.bucketArn],
-        conditions: { StringLike: { "s3:prefix": prefixes.map((prefix) => `${prefix}/*`) } },
-      }),
-    );
+    // Only the on-failure replay lists (S3OnFailureDocumentStore); dead letters are read by the key
+    // the index holds.
+    if (settings.onFailure.type === "s3") {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: "RedriveListOnFailureBatches",
+          actions: ["s3:ListBucket"],
+          resources: [archiveBucket.bucketArn],
+          conditions: { StringLike: { "s3:prefix": [`${ON_FAILURE_S3_PREFIX}/*`] } },
+        }),
+      );
+    }
     this.acknowledgeObjectWildcard(
       role,
       settings.archivePrefix,

@@ -8,7 +8,14 @@ export function kafkaEnvironment(source: KafkaSource): Record<string, string> {
   if (source.type === "msk") {
     return { KAFKA_BROKERS: source.bootstrapBrokers, KAFKA_SSL: "true", KAFKA_AUTH: "iam" };
   }
-  const common = { KAFKA_BROKERS: source.bootstrapServers.join(","), KAFKA_SSL: "true" };
+  const common = {
+    KAFKA_BROKERS: source.bootstrapServers.join(","),
+    KAFKA_SSL: "true",
+    // The same secret the mapping gets as SERVER_ROOT_CA_CERTIFICATE: JSON {"certificate": "<PEM>"}
+    // (https://docs.aws.amazon.com/lambda/latest/dg/kafka-cluster-auth.html), so the producer trusts
+    // the brokers' private CA too.
+    ...(source.rootCaSecret === undefined ? {} : { KAFKA_CA_SECRET_ARN: source.rootCaSecret.secretArn }),
+  };
   switch (source.authentication) {
     case "sasl-scram-512":
       return { ...common, KAFKA_AUTH: "scram-sha-512", KAFKA_SASL_SECRET_ARN: source.secret.secretArn };

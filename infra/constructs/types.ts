@@ -1,5 +1,6 @@
 import type { Duration } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
+import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 
 /** Which Kafka the pipeline reads from; the two variants differ in auth, networking and IAM. */
@@ -49,6 +50,13 @@ export interface SelfManagedKafkaSource {
    * @default - the brokers' certificates chain to a public CA
    */
   readonly rootCaSecret?: secretsmanager.ISecret;
+  /**
+   * The customer-managed KMS key that encrypts `secret` and `rootCaSecret`. The mapping (which reads
+   * them with the processor's role) and both functions then need `kms:Decrypt` on it
+   * (https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-permissions.html).
+   * @default - the secrets use the AWS-managed key `aws/secretsmanager`, which needs no grant
+   */
+  readonly secretsKey?: kms.IKey;
   /**
    * The VPC to reach brokers that are not on the internet; the mapping and the function both use it.
    * @default - brokers are reached over the internet

@@ -311,17 +311,41 @@ describe("IAM (MSK)", () => {
     expect(objectSuffixes).toEqual(["/dead-letters/*", "/aws/lambda/*"]);
   });
 
-  it("uses only its two tables and the two named indexes, never Scan", () => {
-    const tables = statementBySid(template, "ReadWriteTables");
-    expect(tables?.Resource).toEqual([
-      { "Fn::GetAtt": [expect.stringMatching(/PipelineAttemptsTable/), "Arn"] },
-      { "Fn::GetAtt": [expect.stringMatching(/PipelineDeadLetterTable/), "Arn"] },
-    ]);
-    expect(tables?.Action).not.toContain("dynamodb:Scan");
-    const indexes = statementBySid(template, "QueryDeadLetterIndexes")?.Resource as Array<{
-      "Fn::Join": [string, unknown[]];
-    }>;
-    expect(indexes.map((r) => r["Fn::Join"][1][1])).toEqual(["/index/byStatus", "/index/byTopic"]);
+  it("writes the index and its own attempt and idempotency items in batches and by update, nothing else", () => {
+    const calls = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem"];
+    expect(statementBySid(template, "WriteDeadLetterIndex")).toEqual({
+      Sid: "WriteDeadLetterIndex",
+      Effect: "Allow",
+      Action: calls,
+      Resource: { "Fn::GetAtt": [expect.stringMatching(/^PipelineDeadLetterTable/), "Arn"] },
+    });
+    expect(statementBySid(template, "WriteAttemptsAndIdempotencyKeys")).toEqual({
+      Sid: "WriteAttemptsAndIdempotencyKeys",
+      Effect: "Allow",
+      Action: calls,
+      Resource: { "Fn::GetAtt": [expect.stringMatching(/^PipelineAttemptsTable/), "Arn"] },
+    });
+    const dynamodb = processorStatements().flatMap((s) =>
+      ([] as unknown[]).concat(s.Action).filter((a) => String(a).startsWith("dynamodb:")),
+    );
+    expect(new Set(dynamodb)).toEqual(new Set(calls));
+  });
+
+  it("is denied the redrive's REDRIVE# runs and ledger in the shared attempts table", () => {
+    expect(statementBySid(template, "DenyReplayRunsAndLedger")).toEqual({
+      Sid: "DenyReplayRunsAndLedger",
+      Effect: "Deny",
+      Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem"],
+      Resource: { "Fn::GetAtt": [expect.stringMatching(/^PipelineAttemptsTable/), "Arn"] },
+      Condition: { "ForAnyValue:StringLike": { "dynamodb:LeadingKeys": ["REDRIVE#*"] } },
+    });
+  });
+
+  it("lets the mapping list the archive only under the on-failure prefix", () => {
+    expect(statementBySid(template, "ListArchiveForOnFailure")).toMatchObject({
+      Action: "s3:ListBucket",
+      Condition: { StringLikeIfExists: { "s3:prefix": ["aws/lambda/*"] } },
+    });
   });
 
   it('has "*" only where AWS forces it: the VPC network-interface actions of each function', () => {
