@@ -55,6 +55,17 @@ const selfManagedSource = z.strictObject({
   securityGroupIds: z.array(id("sg")).optional(),
 });
 
+/** See AwsServiceAccess in infra/constructs/types.ts. */
+const awsServiceAccess = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("nat-or-existing-endpoints") }),
+  z.strictObject({
+    type: z.literal("create-endpoints"),
+    routeTableIds: z
+      .array(id("rtb"))
+      .min(1, "must name the route tables of the functions' and the cluster's subnets"),
+  }),
+]);
+
 const appConfigSchema = z.strictObject({
   stackName: z
     .string()
@@ -72,6 +83,10 @@ const appConfigSchema = z.strictObject({
   /** Production retains the bucket, tables and logs when the stack is deleted. */
   production: z.boolean().default(true),
   source: z.discriminatedUnion("type", [mskSource, selfManagedSource]),
+  /** Required with a VPC: how the functions reach S3, DynamoDB and Secrets Manager. */
+  awsServiceAccess: awsServiceAccess.optional(),
+  /** Days a dead letter stays in the index; the archive stays readable a week longer. */
+  deadLetterRetentionDays: positiveInt.optional(),
   pipelines: z
     .array(
       z.strictObject({

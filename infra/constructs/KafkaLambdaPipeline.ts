@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import type { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { type Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
 import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as iam from "aws-cdk-lib/aws-iam";
@@ -11,6 +11,9 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import * as cxapi from "aws-cdk-lib/cx-api";
 import { Construct } from "constructs";
 import type { FailureKeyName } from "../../functions/lib/config";
+import { createAwsServiceEndpoints } from "./awsServiceEndpoints";
+import { requireClusterRegion } from "./clusterRegion";
+import { REDRIVE_SERVICE_NAME } from "./defaults";
 import { createMapping } from "./eventSourceMappings";
 import { kafkaEnvironment } from "./kafkaEnvironment";
 import { MskResourceArns } from "./mskResourceArns";
@@ -28,14 +31,10 @@ import {
   createAttemptsTable,
   createDeadLetterTable,
 } from "./pipelineStorage";
-import {
-  REDRIVE_SERVICE_NAME,
-  type ResolvedRedrive,
-  type ResolvedSettings,
-  resolveSettings,
-} from "./resolveSettings";
+import { type ResolvedRedrive, type ResolvedSettings, resolveSettings } from "./resolveSettings";
 import type {
   ArchiveLifecycle,
+  AwsServiceAccess,
   KafkaSource,
   OnFailureDestination,
   PollerConfig,
@@ -51,13 +50,27 @@ export interface KafkaLambdaPipelineProps {
   /** The cluster to read from: MSK with IAM auth, or self-managed Kafka with SCRAM or mTLS. */
   readonly source: KafkaSource;
   /**
+   * How the functions reach S3, DynamoDB and Secrets Manager from the VPC; required when they run in
+   * one (always with MSK). See {@link AwsServiceAccess}.
+   * @default - none: the functions run outside any VPC
+   */
+  readonly awsServiceAccess?: AwsServiceAccess;
+  /**
    * Source topics and where their records and dead letters go; one event source mapping each.
-   * @default employees -> employees.processed (DLQ employees.dlq), user-events -> user-events.processed (DLQ user-events.dlq)
+   * @default one pipeline per topic of `knownSourceTopics`, else employees and user-events, each to `<topic>.processed` (DLQ `<topic>.dlq`)
    */
   readonly pipelines?: readonly TopicPipeline[];
   /**
-   * Prefix of the consumer group of each mapping that does not name its own.
-   * @default "kafka-lambda-pipeline"
+   * The source topics the processor's code has pipelines for (`pipelines.map((p) => p.sourceTopic)`
+   * of functions/processor/pipelines.ts). A `pipelines` entry naming another topic fails synth,
+   * instead of a deployment that dead-letters that topic record by record.
+   * @default - not checked
+   */
+  readonly knownSourceTopics?: readonly string[];
+  /**
+   * Prefix of the consumer group of each mapping that does not name its own. The group is
+   * create-only: see the README ("Changing what a mapping was created with") before changing it.
+   * @default the stack's name, so two stacks on one cluster never share (and split) a group
    */
   readonly consumerGroupIdPrefix?: string;
   /**
@@ -75,8 +88,13 @@ export interface KafkaLambdaPipelineProps {
    */
   readonly startingPosition?: lambda.StartingPosition;
   /**
-   * Retries of a failed batch (or of the partitions the function reports) before the batch goes to the
-   * on-failure destination; -1 is infinite, which Lambda caps at 10 when a destination is set.
+   * Retries of a batch whose invocation failed (the function threw or timed out) before the batch goes
+   * to the on-failure destination; -1 is infinite, which Lambda caps at 10 when a destination is set
+   * (https://docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html: "the maximum number of
+   * times Lambda retries when your function returns an error"). Whether a partial batch response,
+   * which makes Lambda redeliver only the reported records, also uses up an attempt is not documented
+   * for Kafka mappings; the pipeline does not rely on either: its attempt ledger (MAX_TRANSIENT_FAILURES)
+   * bounds how often one record is reported.
    * @default 5
    */
   readonly retryAttempts?: number;
@@ -103,8 +121,22 @@ export interface KafkaLambdaPipelineProps {
   readonly throwOnFullBatchFailure?: boolean;
   /** Memory of the processor in MB. @default 512 */
   readonly memorySize?: number;
-  /** Timeout of one invocation (10 s to 15 min). @default Duration.minutes(1) */
+  /** Timeout of one invocation (10 s to 14 min, the most Kafka mappings invoke). @default Duration.minutes(1) */
   readonly timeout?: Duration;
+  /**
+   * Connect timeout of the functions' AWS SDK clients (AWS_SDK_CONNECT_TIMEOUT_MS): a call that cannot
+   * connect fails while there is time to retry it, instead of hanging until the invocation's deadline.
+   * @default Duration.seconds(3)
+   */
+  readonly sdkConnectTimeout?: Duration;
+  /** Request timeout of the functions' AWS SDK clients (AWS_SDK_REQUEST_TIMEOUT_MS). @default Duration.seconds(10) */
+  readonly sdkRequestTimeout?: Duration;
+  /**
+   * How long a dead letter stays in the index (DEAD_LETTER_RETENTION_DAYS). The archive keeps its
+   * envelope readable (out of GLACIER) at least this long plus a week.
+   * @default Duration.days(90)
+   */
+  readonly deadLetterRetention?: Duration;
   /** Retention of the processor's log group. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** Powertools service name, also the `service` dimension of the metrics. @default "kafka-processor" */
@@ -121,9 +153,9 @@ export interface KafkaLambdaPipelineProps {
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
   /**
-   * What happens to the bucket, tables and log group when the stack is deleted; RETAIN also turns on
-   * deletion protection of the tables. Use DESTROY only for throw-away environments (a non-empty
-   * bucket still blocks deletion).
+   * What happens to the buckets, tables, key and log groups when the stack is deleted; RETAIN also
+   * turns on deletion protection of the tables. DESTROY, for throw-away environments, also empties the
+   * archive (every version) and the access-log bucket on delete (autoDeleteObjects).
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -202,8 +234,10 @@ export class KafkaLambdaPipeline extends Construct {
     // construct behaves the same whatever feature flags the hosting app has.
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
 
-    const settings = resolveSettings(props);
+    const stack = Stack.of(this);
+    const settings = resolveSettings(props, { stackName: stack.stackName });
     this.settings = settings;
+    if (settings.source.type === "msk") requireClusterRegion(stack, settings.source.clusterArn, this);
     const mskArns =
       settings.source.type === "msk" ? new MskResourceArns(settings.source.clusterArn) : undefined;
     this.kafkaEnvironment = kafkaEnvironment(settings.source);
@@ -227,9 +261,12 @@ export class KafkaLambdaPipeline extends Construct {
         ARCHIVE_PREFIX: settings.archivePrefix,
         DEAD_LETTER_TABLE: this.deadLetterTable.tableName,
         ATTEMPTS_TABLE: this.attemptsTable.tableName,
+        DEAD_LETTER_RETENTION_DAYS: String(settings.deadLetterRetentionDays),
         FAILURE_KEY_NAME: settings.failureKeyName,
         ORDERED: String(settings.ordered),
         THROW_ON_FULL_BATCH_FAILURE: String(settings.throwOnFullBatchFailure),
+        // The mapped topics, so the function can refuse to start (INIT) without a pipeline for one.
+        SOURCE_TOPICS: settings.pipelines.map((p) => p.source).join(","),
         // Always explicit, so topic names never depend on the function's built-in defaults.
         TOPIC_OVERRIDES: JSON.stringify(
           Object.fromEntries(settings.pipelines.map((p) => [p.source, { target: p.target, dlq: p.dlq }])),
@@ -248,16 +285,19 @@ export class KafkaLambdaPipeline extends Construct {
     this.grants.archiveWrite(processor.role);
     this.grants.processorTables(processor.role);
 
+    const endpoints = createAwsServiceEndpoints(this, settings);
     const targets = {
       processor: this.processor,
       processorRole: this.processorRole,
       archiveBucket: this.archiveBucket,
     };
     this.eventSourceMappings = new Map(
-      settings.pipelines.map((pipeline) => [
-        pipeline.source,
-        createMapping(this, settings, pipeline, targets),
-      ]),
+      settings.pipelines.map((pipeline) => {
+        const mapping = createMapping(this, settings, pipeline, targets);
+        // A batch the mapping gives up on reaches the S3 destination only through the endpoint.
+        mapping.node.addDependency(...endpoints);
+        return [pipeline.source, mapping];
+      }),
     );
 
     const redrive = settings.redrive === undefined ? undefined : this.createRedriveFunction(settings.redrive);
@@ -297,7 +337,15 @@ export class KafkaLambdaPipeline extends Construct {
    * redrive) joins the pipeline.
    */
   addFunction(id: string, options: PipelineFunctionOptions): PipelineFunction {
-    return createPipelineFunction(this, id, this.settings, options);
+    const { settings } = this;
+    return createPipelineFunction(this, id, settings, {
+      ...options,
+      environment: {
+        AWS_SDK_CONNECT_TIMEOUT_MS: String(settings.sdkConnectTimeout.toMilliseconds()),
+        AWS_SDK_REQUEST_TIMEOUT_MS: String(settings.sdkRequestTimeout.toMilliseconds()),
+        ...options.environment,
+      },
+    });
   }
 
   /**

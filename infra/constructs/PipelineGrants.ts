@@ -4,8 +4,9 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { DEAD_LETTER_TABLE } from "../../functions/lib/tables";
+import { ON_FAILURE_S3_PREFIX } from "./defaults";
 import type { MskResourceArns } from "./mskResourceArns";
-import { ON_FAILURE_S3_PREFIX, type ResolvedSettings } from "./resolveSettings";
+import type { ResolvedSettings } from "./resolveSettings";
 import type { SelfManagedKafkaSource } from "./types";
 
 /**

@@ -61,6 +61,7 @@ export function createAccessLogsBucket(scope: Construct, settings: ResolvedSetti
     minimumTLSVersion: 1.2,
     lifecycleRules: [{ id: "expire-access-logs", expiration: settings.lifecycle.expireAfter }],
     removalPolicy: settings.removalPolicy,
+    ...emptiedOnDelete(settings),
   });
 }
 
@@ -95,5 +96,15 @@ export function createArchiveBucket(
       },
     ],
     removalPolicy,
+    ...emptiedOnDelete(settings),
   });
+}
+
+/**
+ * A bucket that must go with the stack must be emptied first: CloudFormation cannot delete a bucket
+ * that holds objects, and the archive is versioned while its access-log bucket keeps receiving logs.
+ * CDK's autoDeleteObjects deletes every object version when the bucket is deleted.
+ */
+function emptiedOnDelete(settings: ResolvedSettings): { autoDeleteObjects?: true } {
+  return settings.removalPolicy === RemovalPolicy.DESTROY ? { autoDeleteObjects: true } : {};
 }

@@ -74,6 +74,28 @@ export interface SelfManagedKafkaSource {
   readonly securityGroups?: readonly ec2.ISecurityGroup[];
 }
 
+/**
+ * How the functions, which run in the cluster's VPC, reach S3, DynamoDB and (self-managed SCRAM or
+ * mTLS) Secrets Manager. A VPC function has no route to AWS services without a NAT gateway or VPC
+ * endpoints (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-internet.html); without
+ * one, the first dead letter's write hangs until the invocation's deadline. An S3 on-failure
+ * destination also needs an S3 endpoint in the cluster's VPC
+ * (https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html), or the mapping drops the
+ * batches it gives up on.
+ *
+ * STS and CloudWatch are never called from the VPC: the MSK IAM signer signs with the role's
+ * credentials locally, and metrics are EMF log lines that Lambda ships.
+ */
+export type AwsServiceAccess =
+  /** A NAT gateway or the endpoints already serve the subnets; the construct adds nothing. */
+  | { readonly type: "nat-or-existing-endpoints" }
+  /**
+   * The construct creates S3 and DynamoDB gateway endpoints on these route tables (those of the
+   * functions' and the cluster's subnets), and a Secrets Manager interface endpoint in the
+   * functions' subnets when the functions read Kafka secrets (self-managed SCRAM or mTLS).
+   */
+  | { readonly type: "create-endpoints"; readonly routeTableIds: readonly string[] };
+
 /** One source topic, where its good records go, and where its dead letters go. */
 export interface TopicPipeline {
   readonly source: string;

@@ -69,7 +69,7 @@ describe("an MSK cluster ARN known only at deploy time", () => {
     expect(JSON.stringify(read?.Resource)).toContain('"Fn::Split":[":cluster/",{"Ref":"ClusterArn"}]');
     expect(JSON.stringify(read?.Resource)).toContain(":topic/");
     expect(JSON.stringify(statementBySid(tokenArn.template, "CommitConsumerGroups")?.Resource)).toContain(
-      "/kafka-lambda-pipeline-orders",
+      "/Test-orders",
     );
   });
 
