@@ -136,11 +136,9 @@ describe.each(FUNCTIONS)("$rolePrefix grants exactly what $entry calls", ({ entr
     const used = grantsOfCode(entry, deployment);
     const granted = grantsOfRole(deployment.template, rolePrefix);
 
-    expect({ grantedButNeverCalled: [...granted].filter((g) => !used.has(g)).sort() }).toEqual({
-      grantedButNeverCalled: [],
-    });
-    expect({ calledButNotGranted: [...used].filter((u) => !granted.has(u)).sort() }).toEqual({
-      calledButNotGranted: [],
-    });
+    expect({
+      grantedButNeverCalled: [...granted].filter((g) => !used.has(g)).sort(),
+      calledButNotGranted: [...used].filter((u) => !granted.has(u)).sort(),
+    }).toEqual({ grantedButNeverCalled: [], calledButNotGranted: [] });
   });
 });
