@@ -203,7 +203,9 @@ export interface KafkaLambdaPipelineProps {
  *     bootstrapBrokers: "b-1.orders.abc123.c7.kafka.eu-west-1.amazonaws.com:9098",
  *     vpc, vpcSubnets: { subnets }, securityGroups: [brokerClients],
  *   },
- *   pipelines: [{ source: "orders" }],
+ *   awsServiceAccess: { type: "create-endpoints", routeTableIds: ["rtb-0a1b2c3d4e5f60718"] },
+ *   knownSourceTopics: pipelines.map((p) => p.sourceTopic), // functions/processor/pipelines.ts
+ *   pipelines: [{ source: "employees" }],
  * });
  */
 export class KafkaLambdaPipeline extends Construct {
