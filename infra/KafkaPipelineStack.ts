@@ -1,10 +1,23 @@
-import { Annotations, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import {
+  Annotations,
+  CfnOutput,
+  Duration,
+  type Environment,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as kms from "aws-cdk-lib/aws-kms";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
+import { pipelines as codePipelines } from "../functions/processor/pipelines";
 import type { AppConfig, AppSourceConfig } from "./config";
+import { clusterRegion } from "./constructs/clusterRegion";
+import { PipelinePropsError } from "./constructs/errors";
 import { KafkaLambdaPipeline } from "./constructs/KafkaLambdaPipeline";
 import type { KafkaSource } from "./constructs/types";
 
@@ -21,14 +34,18 @@ export class KafkaPipelineStack extends Stack {
   readonly pipeline: KafkaLambdaPipeline;
 
   constructor(scope: Construct, id: string, props: KafkaPipelineStackProps) {
-    super(scope, id, props);
+    super(scope, id, { ...props, env: props.env ?? deploymentEnvironment(props.config) });
     const { config } = props;
     const optional = <T, R>(value: T | undefined, map: (v: T) => R): R | undefined =>
       value === undefined ? undefined : map(value);
 
     this.pipeline = new KafkaLambdaPipeline(this, "Pipeline", {
       source: this.importSource(config.source),
+      ...(config.awsServiceAccess === undefined ? {} : { awsServiceAccess: config.awsServiceAccess }),
       pipelines: config.pipelines,
+      // The topics functions/processor/pipelines.ts has pipelines for: another one fails synth.
+      knownSourceTopics: codePipelines.map((pipeline) => pipeline.sourceTopic),
+      deadLetterRetention: optional(config.deadLetterRetentionDays, Duration.days),
       consumerGroupIdPrefix: config.consumerGroupIdPrefix,
       pollers: {
         mode: "provisioned",
@@ -117,6 +134,9 @@ export class KafkaPipelineStack extends Stack {
               source.rootCaSecretArn,
             ),
           }),
+      ...(source.secretsKmsKeyArn === undefined
+        ? {}
+        : { secretsKey: kms.Key.fromKeyArn(this, "KafkaSecretsKey", source.secretsKmsKeyArn) }),
       ...(network ?? {}),
     };
   }
@@ -150,4 +170,27 @@ export class KafkaPipelineStack extends Stack {
     );
     return { vpc, vpcSubnets: { subnets }, securityGroups };
   }
+}
+
+/**
+ * Where the stack deploys: the configured environment, and for MSK always the cluster's region (a
+ * deployment to another region would fail half-way, after the retained tables and buckets exist).
+ */
+export function deploymentEnvironment(config: AppConfig): Environment | undefined {
+  const region = config.source.type === "msk" ? clusterRegion(config.source.clusterArn) : undefined;
+  if (region !== undefined && config.env?.region !== undefined && config.env.region !== region) {
+    throw new PipelinePropsError(
+      "env.region",
+      `is ${config.env.region}, but the MSK cluster (source.clusterArn) is in ${region}: deploy to the cluster's region`,
+    );
+  }
+  if (config.env === undefined && region === undefined) return undefined;
+  return {
+    ...(config.env?.account === undefined ? {} : { account: config.env.account }),
+    ...(region === undefined
+      ? config.env?.region === undefined
+        ? {}
+        : { region: config.env.region }
+      : { region }),
+  };
 }

@@ -10,10 +10,10 @@ import { KafkaPipelineStack } from "./KafkaPipelineStack";
 const app = new App();
 const config = loadAppConfig(app.node);
 
+// The stack takes its environment from the config (and, for MSK, the cluster's region).
 new KafkaPipelineStack(app, config.stackName, {
   config,
   description: "Kafka consumers on AWS Lambda: partial batch responses, DLQ topics, S3 dead-letter archive",
-  ...(config.env === undefined ? {} : { env: config.env }),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

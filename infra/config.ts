@@ -26,6 +26,12 @@ const secretArn = z
     "must be the complete ARN of a Secrets Manager secret (ending in the 6-character suffix)",
   );
 const positiveInt = z.int().positive();
+const kmsKeyArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/,
+    "must be the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<id>), not an alias",
+  );
 
 const mskSource = z.strictObject({
   type: z.literal("msk"),
@@ -42,10 +48,23 @@ const selfManagedSource = z.strictObject({
   authentication: z.enum(SELF_MANAGED_AUTHENTICATIONS),
   secretArn,
   rootCaSecretArn: secretArn.optional(),
+  /** The customer-managed key that encrypts the secrets; omit for the AWS-managed aws/secretsmanager key. */
+  secretsKmsKeyArn: kmsKeyArn.optional(),
   vpcId: id("vpc").optional(),
   subnetIds: z.array(id("subnet")).optional(),
   securityGroupIds: z.array(id("sg")).optional(),
 });
+
+/** See AwsServiceAccess in infra/constructs/types.ts. */
+const awsServiceAccess = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("nat-or-existing-endpoints") }),
+  z.strictObject({
+    type: z.literal("create-endpoints"),
+    routeTableIds: z
+      .array(id("rtb"))
+      .min(1, "must name the route tables of the functions' and the cluster's subnets"),
+  }),
+]);
 
 const appConfigSchema = z.strictObject({
   stackName: z
@@ -64,6 +83,10 @@ const appConfigSchema = z.strictObject({
   /** Production retains the bucket, tables and logs when the stack is deleted. */
   production: z.boolean().default(true),
   source: z.discriminatedUnion("type", [mskSource, selfManagedSource]),
+  /** Required with a VPC: how the functions reach S3, DynamoDB and Secrets Manager. */
+  awsServiceAccess: awsServiceAccess.optional(),
+  /** Days a dead letter stays in the index; the archive stays readable a week longer. */
+  deadLetterRetentionDays: positiveInt.optional(),
   pipelines: z
     .array(
       z.strictObject({

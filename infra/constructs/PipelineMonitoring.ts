@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy } from "aws-cdk-lib";
+import { Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -26,6 +26,13 @@ export interface PipelineAlarms {
   readonly offsetLag: cloudwatch.Alarm;
   /** Per source topic: batches the mapping sent to (or failed to send to) its on-failure destination. */
   readonly onFailureDeliveries: ReadonlyMap<string, cloudwatch.Alarm>;
+  /**
+   * Per source topic: the mapping could not poll or commit, or dropped records. These are the day-one
+   * failures (security groups, KMS, missing endpoints, permissions) that no function metric shows.
+   */
+  readonly mappingErrors: ReadonlyMap<string, cloudwatch.Alarm>;
+  /** Per source topic: the mapping reports lag, but for 15 minutes it invoked nothing or the function processed nothing. */
+  readonly stalled: ReadonlyMap<string, cloudwatch.Alarm>;
   /** A redrive invocation that failed; undefined without a redrive function. */
   readonly redriveErrors: cloudwatch.Alarm | undefined;
 }
@@ -54,11 +61,14 @@ export class PipelineMonitoring extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
 
   private readonly props: PipelineMonitoringProps;
+  /** The topic this construct created, whose policy it owns; undefined for a topic passed in. */
+  private readonly ownTopic: sns.Topic | undefined;
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
     this.props = props;
-    this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
+    this.ownTopic = props.alarmTopic === undefined ? this.createAlarmTopic() : undefined;
+    this.alarmTopic = props.alarmTopic ?? (this.ownTopic as sns.Topic);
     if (props.alarmEmail !== undefined) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
@@ -110,6 +120,54 @@ export class PipelineMonitoring extends Construct {
           }),
         ]),
       ),
+      mappingErrors: new Map(
+        [...props.mappings].map(([topic, mapping]) => [
+          topic,
+          this.alarm(`MappingErrorsAlarm-${topic}`, {
+            metric: new cloudwatch.MathExpression({
+              expression: "FILL(polling, 0) + FILL(commit, 0) + FILL(dropped, 0)",
+              usingMetrics: {
+                polling: mappingMetric(mapping, "PollingErrorCount"),
+                commit: mappingMetric(mapping, "CommitErrorCount"),
+                dropped: mappingMetric(mapping, "DroppedEventCount"),
+              },
+              label: `${topic}: polling errors + commit errors + dropped records`,
+              period: PERIOD,
+            }),
+            threshold: 1,
+            alarmDescription:
+              `The mapping of "${topic}" could not poll the cluster or commit offsets, or dropped records (lost ` +
+              "unless an on-failure destination took them). Check the mapping's state, the security groups, the " +
+              "VPC endpoints or NAT, the secrets' KMS key and the role's permissions.",
+          }),
+        ]),
+      ),
+      stalled: new Map(
+        [...props.mappings].map(([topic, mapping]) => [
+          topic,
+          this.alarm(`StalledAlarm-${topic}`, {
+            metric: new cloudwatch.MathExpression({
+              // Lag with no invocation: the mapping is stuck. Lag with invocations that neither produce
+              // nor dead-letter anything: every record is being retried.
+              expression:
+                "IF(FILL(lag, 0) > 0 AND (FILL(invoked, 0) == 0 OR FILL(processed, 0) + FILL(deadLettered, 0) == 0), 1, 0)",
+              usingMetrics: {
+                lag: mappingMetric(mapping, "MaxOffsetLag", cloudwatch.Stats.MAXIMUM),
+                invoked: mappingMetric(mapping, "InvokedEventCount"),
+                processed: this.processorMetric(METRIC_NAMES.recordsProcessed),
+                deadLettered: this.processorMetric(METRIC_NAMES.recordsDeadLettered),
+              },
+              label: `${topic}: behind but nothing processed`,
+              period: PERIOD,
+            }),
+            threshold: 1,
+            evaluationPeriods: 3,
+            alarmDescription:
+              `The mapping of "${topic}" has been behind for 15 minutes while invoking nothing, or while the ` +
+              "processor produced and dead-lettered nothing: records are not moving.",
+          }),
+        ]),
+      ),
       redriveErrors:
         redrive === undefined
           ? undefined
@@ -122,6 +180,42 @@ export class PipelineMonitoring extends Construct {
             }),
     };
     this.dashboard = this.createDashboard();
+    this.allowAlarmsToPublish();
+  }
+
+  /**
+   * The created topic's policy (which enforceSSL writes) replaces SNS's default one, so it must let
+   * CloudWatch publish, and only for these alarms of this account
+   * (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html). A topic passed in
+   * keeps its own policy: its owner must allow the same.
+   */
+  private allowAlarmsToPublish(): void {
+    if (this.ownTopic === undefined) return;
+    this.ownTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "CloudWatchAlarmsPublish",
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.ownTopic.topicArn],
+        conditions: {
+          StringEquals: { "aws:SourceAccount": Stack.of(this).account },
+          ArnLike: { "aws:SourceArn": this.allAlarms().map((alarm) => alarm.alarmArn) },
+        },
+      }),
+    );
+  }
+
+  private allAlarms(): cloudwatch.Alarm[] {
+    return [
+      this.alarms.deadLetters,
+      this.alarms.deadLetterWriteFailures,
+      this.alarms.functionErrors,
+      this.alarms.offsetLag,
+      ...this.alarms.onFailureDeliveries.values(),
+      ...this.alarms.mappingErrors.values(),
+      ...this.alarms.stalled.values(),
+      ...(this.alarms.redriveErrors === undefined ? [] : [this.alarms.redriveErrors]),
+    ];
   }
 
   private createAlarmTopic(): sns.Topic {
@@ -252,8 +346,9 @@ export class PipelineMonitoring extends Construct {
         perMapping("OnFailureDestinationDeliveredEventCount", "delivered"),
         perMapping("OnFailureDestinationDeliveryErrorCount", "delivery errors"),
       ),
-      graph("Mapping: polling errors, invoke errors, dropped records", [
+      graph("Mapping: polling, commit and invoke errors, dropped records", [
         ...perMapping("PollingErrorCount", "polling errors"),
+        ...perMapping("CommitErrorCount", "commit errors"),
         ...perMapping("InvokeErrorCount", "invoke errors"),
         ...perMapping("DroppedEventCount", "dropped"),
       ]),
@@ -277,20 +372,17 @@ export class PipelineMonitoring extends Construct {
         ),
       );
     }
-    const alarms = [
-      this.alarms.deadLetters,
-      this.alarms.deadLetterWriteFailures,
-      this.alarms.functionErrors,
-      this.alarms.offsetLag,
-      ...this.alarms.onFailureDeliveries.values(),
-      ...(this.alarms.redriveErrors === undefined ? [] : [this.alarms.redriveErrors]),
-    ];
-    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms, width: 24 }));
+    dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms: this.allAlarms(), width: 24 }),
+    );
     return dashboard;
   }
 }
 
-/** Event source mapping metrics (opt-in through MetricsConfig) are keyed by the mapping's UUID. */
+/**
+ * Event source mapping metrics (opt-in through MetricsConfig) are in AWS/Lambda, keyed by the
+ * mapping's UUID (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics).
+ */
 function mappingMetric(
   mapping: lambda.IEventSourceMapping,
   metricName: string,

@@ -1,15 +1,17 @@
+export {
+  DEFAULT_SOURCE_TOPICS,
+  DEFAULTS,
+  KAFKA_MAPPING_MAX_TIMEOUT,
+  ON_FAILURE_S3_PREFIX,
+  REDRIVE_SERVICE_NAME,
+} from "./defaults";
 export { PipelinePropsError } from "./errors";
 export { KafkaLambdaPipeline, type KafkaLambdaPipelineProps } from "./KafkaLambdaPipeline";
 export { MskResourceArns } from "./mskResourceArns";
 export { type PipelineAlarms, PipelineMonitoring, type PipelineMonitoringProps } from "./PipelineMonitoring";
-export {
-  DEFAULT_SOURCE_TOPICS,
-  DEFAULTS,
-  ON_FAILURE_S3_PREFIX,
-  REDRIVE_SERVICE_NAME,
-} from "./resolveSettings";
 export type {
   ArchiveLifecycle,
+  AwsServiceAccess,
   KafkaSource,
   MskSource,
   OnFailureDestination,

@@ -1,61 +1,24 @@
-import { Duration, RemovalPolicy, Token } from "aws-cdk-lib";
+import { type Duration, type RemovalPolicy, Token } from "aws-cdk-lib";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
-import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { FAILURE_KEY_NAMES, type FailureKeyName } from "../../functions/lib/config";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from "../../functions/lib/metricNames";
+import { DEFAULT_SOURCE_TOPICS, DEFAULTS, KAFKA_MAPPING_MAX_TIMEOUT, ON_FAILURE_S3_PREFIX } from "./defaults";
 import { PipelinePropsError } from "./errors";
 import type { KafkaLambdaPipelineProps } from "./KafkaLambdaPipeline";
-import {
-  type ArchiveLifecycle,
-  type KafkaSource,
-  type OnFailureDestination,
-  type RedriveFunctionOptions,
-  SELF_MANAGED_AUTHENTICATIONS,
-  type TopicPipeline,
+import { integer, nonEmpty } from "./propChecks";
+import { resolveLifecycle } from "./resolveLifecycle";
+import { type ResolvedPipeline, resolvePipelines, validateOnFailure } from "./resolvePipelines";
+import type {
+  ArchiveLifecycle,
+  AwsServiceAccess,
+  KafkaSource,
+  OnFailureDestination,
+  RedriveFunctionOptions,
 } from "./types";
+import { validateAwsServiceAccess, validateSource } from "./validateSource";
 
-/** The pipelines the functions ship with; used when the props name none. */
-export const DEFAULT_SOURCE_TOPICS = ["employees", "user-events"] as const;
-
-/** Where the mapping's S3 on-failure destination writes (Lambda chooses the key, not us). */
-export const ON_FAILURE_S3_PREFIX = "aws/lambda";
-
-export const DEFAULTS = {
-  consumerGroupIdPrefix: "kafka-lambda-pipeline",
-  minimumPollers: 1,
-  maximumPollers: 3,
-  batchSize: 100,
-  maxBatchingWindow: Duration.seconds(1),
-  startingPosition: StartingPosition.TRIM_HORIZON,
-  retryAttempts: 5,
-  bisectBatchOnError: true,
-  failureKeyName: "partition",
-  ordered: true,
-  throwOnFullBatchFailure: true,
-  memorySize: 512,
-  timeout: Duration.minutes(1),
-  logRetention: RetentionDays.ONE_MONTH,
-  archivePrefix: "dead-letters",
-  transitionToInfrequentAccessAfter: Duration.days(30),
-  transitionToGlacierAfter: Duration.days(90),
-  expireAfter: Duration.days(365),
-  noncurrentVersionExpireAfter: Duration.days(30),
-  removalPolicy: RemovalPolicy.RETAIN,
-  offsetLagThreshold: 1000,
-  functionErrorsThreshold: 1,
-  redriveTimeout: Duration.minutes(15),
-  redriveMemorySize: 512,
-} as const;
-
-/** Powertools service name and Kafka client id of the redrive function. */
-export const REDRIVE_SERVICE_NAME = "kafka-redrive";
-
-export interface ResolvedPipeline {
-  readonly source: string;
-  readonly target: string;
-  readonly dlq: string;
-  readonly consumerGroupId: string;
-}
+export type { ResolvedPipeline } from "./resolvePipelines";
 
 export interface ResolvedSettings {
   readonly source: KafkaSource;
@@ -79,11 +42,17 @@ export interface ResolvedSettings {
   readonly serviceName: string;
   readonly metricsNamespace: string;
   readonly archivePrefix: string;
+  /** Days a dead letter stays in the index (DEAD_LETTER_RETENTION_DAYS). */
+  readonly deadLetterRetentionDays: number;
   readonly lifecycle: Required<ArchiveLifecycle>;
   readonly removalPolicy: RemovalPolicy;
   readonly offsetLagThreshold: number;
   readonly functionErrorsThreshold: number;
   readonly alarmEmail: string | undefined;
+  /** Undefined when the functions run outside any VPC. */
+  readonly awsServiceAccess: AwsServiceAccess | undefined;
+  readonly sdkConnectTimeout: Duration;
+  readonly sdkRequestTimeout: Duration;
   /** Undefined when the redrive function is turned off. */
   readonly redrive: ResolvedRedrive | undefined;
 }
@@ -97,11 +66,6 @@ export interface ResolvedRedrive {
   readonly batchSize: number | undefined;
 }
 
-// Kafka's own rule (legal characters, at most 249, not "." or "..").
-const TOPIC_NAME = /^(?!\.{1,2}$)[a-zA-Z0-9._-]{1,249}$/;
-// The mapping's rule for consumer group ids.
-const CONSUMER_GROUP_ID = /^[a-zA-Z0-9\-/*:_+=.@]{1,200}$/;
-const BROKER = /^[^\s:,]+:\d{1,5}$/;
 const S3_PREFIX = /^[a-zA-Z0-9!_.*'()-]+(\/[a-zA-Z0-9!_.*'()-]+)*$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -109,8 +73,12 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
  * Validates every prop and fills in defaults, so the construct body only ever sees a configuration that
  * can work. Each error names the prop, what was given and what is expected.
  */
-export function resolveSettings(props: KafkaLambdaPipelineProps): ResolvedSettings {
+export function resolveSettings(
+  props: KafkaLambdaPipelineProps,
+  scope: { readonly stackName: string },
+): ResolvedSettings {
   validateSource(props.source);
+  const awsServiceAccess = validateAwsServiceAccess(props.source, props.awsServiceAccess);
 
   const pollers = props.pollers ?? { mode: "provisioned" };
   if (pollers.mode !== "provisioned") {
@@ -140,10 +108,20 @@ export function resolveSettings(props: KafkaLambdaPipelineProps): ResolvedSettin
     );
   }
 
-  const consumerGroupIdPrefix = props.consumerGroupIdPrefix ?? DEFAULTS.consumerGroupIdPrefix;
+  // The stack's name, so that two stacks on one cluster (staging, production) never share a group and
+  // each process only part of the topic.
+  if (props.consumerGroupIdPrefix === undefined && Token.isUnresolved(scope.stackName)) {
+    throw new PipelinePropsError(
+      "consumerGroupIdPrefix",
+      "is required when the stack's name is not known at synth time (it is the default prefix)",
+    );
+  }
+  const consumerGroupIdPrefix = props.consumerGroupIdPrefix ?? scope.stackName;
+  const knownSourceTopics = props.knownSourceTopics;
   const pipelines = resolvePipelines(
-    props.pipelines ?? DEFAULT_SOURCE_TOPICS.map((source) => ({ source })),
+    props.pipelines ?? (knownSourceTopics ?? DEFAULT_SOURCE_TOPICS).map((source) => ({ source })),
     consumerGroupIdPrefix,
+    knownSourceTopics,
   );
   const onFailure = props.onFailure ?? { type: "s3" };
   validateOnFailure(onFailure, pipelines);
@@ -181,12 +159,32 @@ export function resolveSettings(props: KafkaLambdaPipelineProps): ResolvedSettin
   }
 
   const timeout = props.timeout ?? DEFAULTS.timeout;
-  if (timeout.toSeconds() < 10 || timeout.toSeconds() > 900) {
+  if (timeout.toSeconds() < 10 || timeout.toSeconds() > KAFKA_MAPPING_MAX_TIMEOUT.toSeconds()) {
     throw new PipelinePropsError(
       "timeout",
-      `must be between 10 seconds and 15 minutes, got ${timeout.toHumanString()}`,
+      `must be between 10 seconds and 14 minutes (Kafka mappings invoke functions of at most 14), got ${timeout.toHumanString()}`,
     );
   }
+  const sdkConnectTimeout = props.sdkConnectTimeout ?? DEFAULTS.sdkConnectTimeout;
+  const sdkRequestTimeout = props.sdkRequestTimeout ?? DEFAULTS.sdkRequestTimeout;
+  for (const [prop, value] of [
+    ["sdkConnectTimeout", sdkConnectTimeout],
+    ["sdkRequestTimeout", sdkRequestTimeout],
+  ] as const) {
+    if (value.toMilliseconds() < 100 || value.toMilliseconds() >= timeout.toMilliseconds()) {
+      throw new PipelinePropsError(
+        prop,
+        `must be at least 100 ms and shorter than the processor's timeout (${timeout.toHumanString()}), got ${value.toHumanString()}`,
+      );
+    }
+  }
+  const deadLetterRetention = props.deadLetterRetention ?? DEFAULTS.deadLetterRetention;
+  const deadLetterRetentionDays = integer(
+    "deadLetterRetention",
+    deadLetterRetention.toDays({ integral: false }),
+    1,
+    3650,
+  );
 
   const archivePrefix = (props.archivePrefix ?? DEFAULTS.archivePrefix).replace(/\/+$/, "");
   if (!S3_PREFIX.test(archivePrefix)) {
@@ -243,7 +241,8 @@ export function resolveSettings(props: KafkaLambdaPipelineProps): ResolvedSettin
     serviceName,
     metricsNamespace,
     archivePrefix,
-    lifecycle: resolveLifecycle(props.archiveLifecycle ?? {}),
+    deadLetterRetentionDays,
+    lifecycle: resolveLifecycle(props.archiveLifecycle ?? {}, deadLetterRetentionDays),
     removalPolicy: props.removalPolicy ?? DEFAULTS.removalPolicy,
     offsetLagThreshold: integer(
       "offsetLagThreshold",
@@ -258,6 +257,9 @@ export function resolveSettings(props: KafkaLambdaPipelineProps): ResolvedSettin
       Number.MAX_SAFE_INTEGER,
     ),
     alarmEmail: props.alarmEmail,
+    awsServiceAccess,
+    sdkConnectTimeout,
+    sdkRequestTimeout,
     redrive: resolveRedrive(props.redrive),
   };
 }
@@ -291,142 +293,6 @@ function resolveRedrive(redrive: false | RedriveFunctionOptions | undefined): Re
   };
 }
 
-function validateSource(source: KafkaSource | undefined): void {
-  if (source === undefined) {
-    throw new PipelinePropsError(
-      "source",
-      'is required: { type: "msk", ... } or { type: "self-managed", ... }',
-    );
-  }
-  if (source.type === "msk") {
-    const brokers = source.bootstrapBrokers.split(",").map((b) => b.trim());
-    if (!Token.isUnresolved(source.bootstrapBrokers)) {
-      for (const broker of brokers) {
-        if (!BROKER.test(broker)) {
-          throw new PipelinePropsError(
-            "source.bootstrapBrokers",
-            `must be comma-separated host:port pairs (the cluster's IAM brokers, port 9098), got "${broker}"`,
-          );
-        }
-      }
-    }
-    if (source.securityGroups.length === 0) {
-      throw new PipelinePropsError(
-        "source.securityGroups",
-        "must name at least one security group that the brokers accept, so the function can reach them",
-      );
-    }
-    return;
-  }
-  if (source.type === "self-managed") {
-    if (source.bootstrapServers.length === 0) {
-      throw new PipelinePropsError("source.bootstrapServers", "must name at least one broker as host:port");
-    }
-    for (const broker of source.bootstrapServers) {
-      if (!Token.isUnresolved(broker) && !BROKER.test(broker)) {
-        throw new PipelinePropsError("source.bootstrapServers", `entries must be host:port, got "${broker}"`);
-      }
-    }
-    if (!(SELF_MANAGED_AUTHENTICATIONS as readonly string[]).includes(source.authentication)) {
-      throw new PipelinePropsError(
-        "source.authentication",
-        `must be one of ${SELF_MANAGED_AUTHENTICATIONS.join(", ")}, got "${source.authentication}"`,
-      );
-    }
-    const hasNetwork = source.vpcSubnets !== undefined || (source.securityGroups?.length ?? 0) > 0;
-    if (source.vpc === undefined && hasNetwork) {
-      throw new PipelinePropsError("source.vpc", "is required when vpcSubnets or securityGroups are given");
-    }
-    if (
-      source.vpc !== undefined &&
-      (source.vpcSubnets === undefined || (source.securityGroups?.length ?? 0) === 0)
-    ) {
-      throw new PipelinePropsError(
-        "source.vpcSubnets",
-        "and source.securityGroups are both required with source.vpc: the mapping and the function need them",
-      );
-    }
-    return;
-  }
-  throw new PipelinePropsError(
-    "source.type",
-    `must be "msk" or "self-managed", got "${(source as { type: unknown }).type}"`,
-  );
-}
-
-function resolvePipelines(pipelines: readonly TopicPipeline[], groupPrefix: string): ResolvedPipeline[] {
-  if (pipelines.length === 0) {
-    throw new PipelinePropsError("pipelines", "must name at least one source topic");
-  }
-  const resolved = pipelines.map((pipeline, index) => {
-    const where = `pipelines[${index}]`;
-    const source = topicName(`${where}.source`, pipeline.source);
-    const target = topicName(`${where}.target`, pipeline.target ?? `${source}.processed`);
-    const dlq = topicName(`${where}.dlq`, pipeline.dlq ?? `${source}.dlq`);
-    if (target === source) {
-      throw new PipelinePropsError(
-        `${where}.target`,
-        `must differ from its source "${source}", or records loop`,
-      );
-    }
-    if (dlq === source || dlq === target) {
-      throw new PipelinePropsError(`${where}.dlq`, `must differ from its source and target, got "${dlq}"`);
-    }
-    const consumerGroupId = pipeline.consumerGroupId ?? `${groupPrefix}-${source}`;
-    if (!CONSUMER_GROUP_ID.test(consumerGroupId)) {
-      throw new PipelinePropsError(
-        `${where}.consumerGroupId`,
-        `must be 1-200 characters of [a-zA-Z0-9-/*:_+=.@], got "${consumerGroupId}"`,
-      );
-    }
-    return { source, target, dlq, consumerGroupId };
-  });
-
-  const sources = new Set<string>();
-  const groups = new Set<string>();
-  for (const [index, pipeline] of resolved.entries()) {
-    if (sources.has(pipeline.source)) {
-      throw new PipelinePropsError(`pipelines[${index}].source`, `"${pipeline.source}" is listed twice`);
-    }
-    if (groups.has(pipeline.consumerGroupId)) {
-      throw new PipelinePropsError(
-        `pipelines[${index}].consumerGroupId`,
-        `"${pipeline.consumerGroupId}" is used twice; each mapping needs its own consumer group`,
-      );
-    }
-    sources.add(pipeline.source);
-    groups.add(pipeline.consumerGroupId);
-  }
-  for (const [index, pipeline] of resolved.entries()) {
-    if (sources.has(pipeline.dlq)) {
-      throw new PipelinePropsError(
-        `pipelines[${index}].dlq`,
-        `"${pipeline.dlq}" is also a source topic: dead letters would be consumed again`,
-      );
-    }
-  }
-  return resolved;
-}
-
-function validateOnFailure(onFailure: OnFailureDestination, pipelines: readonly ResolvedPipeline[]): void {
-  if (onFailure.type === "s3") return;
-  if (onFailure.type !== "kafka") {
-    throw new PipelinePropsError(
-      "onFailure.type",
-      `must be "s3" or "kafka", got "${(onFailure as { type: unknown }).type}"`,
-    );
-  }
-  const topic = topicName("onFailure.topic", onFailure.topic);
-  const clash = pipelines.find((p) => [p.source, p.target, p.dlq].includes(topic));
-  if (clash !== undefined) {
-    throw new PipelinePropsError(
-      "onFailure.topic",
-      `"${topic}" is already used by the pipeline of "${clash.source}"; the on-failure topic carries ` +
-        "Lambda's metadata format, so keep it apart from source, target and DLQ topics",
-    );
-  }
-}
-
 function validateStartingPosition(position: StartingPosition): StartingPosition {
   if (position !== StartingPosition.TRIM_HORIZON && position !== StartingPosition.LATEST) {
     throw new PipelinePropsError(
@@ -435,62 +301,4 @@ function validateStartingPosition(position: StartingPosition): StartingPosition 
     );
   }
   return position;
-}
-
-function resolveLifecycle(lifecycle: ArchiveLifecycle): Required<ArchiveLifecycle> {
-  const resolved = {
-    transitionToInfrequentAccessAfter:
-      lifecycle.transitionToInfrequentAccessAfter ?? DEFAULTS.transitionToInfrequentAccessAfter,
-    transitionToGlacierAfter: lifecycle.transitionToGlacierAfter ?? DEFAULTS.transitionToGlacierAfter,
-    expireAfter: lifecycle.expireAfter ?? DEFAULTS.expireAfter,
-    noncurrentVersionExpireAfter:
-      lifecycle.noncurrentVersionExpireAfter ?? DEFAULTS.noncurrentVersionExpireAfter,
-  };
-  const ia = resolved.transitionToInfrequentAccessAfter.toDays();
-  const glacier = resolved.transitionToGlacierAfter.toDays();
-  const expire = resolved.expireAfter.toDays();
-  if (ia < 30) {
-    throw new PipelinePropsError(
-      "archiveLifecycle.transitionToInfrequentAccessAfter",
-      `must be at least 30 days (an S3 rule for STANDARD_IA), got ${ia}`,
-    );
-  }
-  if (glacier <= ia) {
-    throw new PipelinePropsError(
-      "archiveLifecycle.transitionToGlacierAfter",
-      `(${glacier} days) must come after the infrequent-access transition (${ia} days)`,
-    );
-  }
-  if (expire <= glacier) {
-    throw new PipelinePropsError(
-      "archiveLifecycle.expireAfter",
-      `(${expire} days) must come after the Glacier transition (${glacier} days)`,
-    );
-  }
-  if (resolved.noncurrentVersionExpireAfter.toDays() < 1) {
-    throw new PipelinePropsError("archiveLifecycle.noncurrentVersionExpireAfter", "must be at least 1 day");
-  }
-  return resolved;
-}
-
-function topicName(prop: string, name: string | undefined): string {
-  if (name === undefined || !TOPIC_NAME.test(name)) {
-    throw new PipelinePropsError(
-      prop,
-      `must be a Kafka topic name (1-249 of [a-zA-Z0-9._-], not "." or ".."), got "${name}"`,
-    );
-  }
-  return name;
-}
-
-function integer(prop: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new PipelinePropsError(prop, `must be an integer from ${min} to ${max}, got ${value}`);
-  }
-  return value;
-}
-
-function nonEmpty(prop: string, value: string): string {
-  if (value.trim() === "") throw new PipelinePropsError(prop, "must not be empty");
-  return value;
 }

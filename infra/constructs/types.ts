@@ -1,5 +1,6 @@
 import type { Duration } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
+import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 
 /** Which Kafka the pipeline reads from; the two variants differ in auth, networking and IAM. */
@@ -50,6 +51,13 @@ export interface SelfManagedKafkaSource {
    */
   readonly rootCaSecret?: secretsmanager.ISecret;
   /**
+   * The customer-managed KMS key that encrypts `secret` and `rootCaSecret`. The mapping (which reads
+   * them with the processor's role) and both functions then need `kms:Decrypt` on it
+   * (https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-permissions.html).
+   * @default - the secrets use the AWS-managed key `aws/secretsmanager`, which needs no grant
+   */
+  readonly secretsKey?: kms.IKey;
+  /**
    * The VPC to reach brokers that are not on the internet; the mapping and the function both use it.
    * @default - brokers are reached over the internet
    */
@@ -65,6 +73,28 @@ export interface SelfManagedKafkaSource {
    */
   readonly securityGroups?: readonly ec2.ISecurityGroup[];
 }
+
+/**
+ * How the functions, which run in the cluster's VPC, reach S3, DynamoDB and (self-managed SCRAM or
+ * mTLS) Secrets Manager. A VPC function has no route to AWS services without a NAT gateway or VPC
+ * endpoints (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-internet.html); without
+ * one, the first dead letter's write hangs until the invocation's deadline. An S3 on-failure
+ * destination also needs an S3 endpoint in the cluster's VPC
+ * (https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html), or the mapping drops the
+ * batches it gives up on.
+ *
+ * STS and CloudWatch are never called from the VPC: the MSK IAM signer signs with the role's
+ * credentials locally, and metrics are EMF log lines that Lambda ships.
+ */
+export type AwsServiceAccess =
+  /** A NAT gateway or the endpoints already serve the subnets; the construct adds nothing. */
+  | { readonly type: "nat-or-existing-endpoints" }
+  /**
+   * The construct creates S3 and DynamoDB gateway endpoints on these route tables (those of the
+   * functions' and the cluster's subnets), and a Secrets Manager interface endpoint in the
+   * functions' subnets when the functions read Kafka secrets (self-managed SCRAM or mTLS).
+   */
+  | { readonly type: "create-endpoints"; readonly routeTableIds: readonly string[] };
 
 /** One source topic, where its good records go, and where its dead letters go. */
 export interface TopicPipeline {

@@ -20,6 +20,7 @@ import {
   selfManagedSource,
   synthPipeline,
   topicArn,
+  VARIABLES_FOR_PENDING_FUNCTION_CODE,
 } from "./stacks";
 
 const ROOT_CA_ARN = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:kafka/root-ca-XyZ789";
@@ -102,6 +103,8 @@ describe("redrive function (MSK, defaults)", () => {
       ARCHIVE_PREFIX: "dead-letters",
       DEAD_LETTER_TABLE: { Ref: expect.stringMatching(/^PipelineDeadLetterTable/) },
       ATTEMPTS_TABLE: { Ref: expect.stringMatching(/^PipelineAttemptsTable/) },
+      AWS_SDK_CONNECT_TIMEOUT_MS: "3000",
+      AWS_SDK_REQUEST_TIMEOUT_MS: "10000",
       POWERTOOLS_SERVICE_NAME: "kafka-redrive",
       POWERTOOLS_METRICS_NAMESPACE: "KafkaLambdaPipeline",
       NODE_OPTIONS: "--enable-source-maps",
@@ -120,7 +123,11 @@ describe("redrive function (MSK, defaults)", () => {
       .join("\n");
 
     const unread = Object.keys(env).filter(
-      (name) => !name.startsWith("POWERTOOLS_") && name !== "NODE_OPTIONS" && !read.includes(`"${name}"`),
+      (name) =>
+        !name.startsWith("POWERTOOLS_") &&
+        name !== "NODE_OPTIONS" &&
+        !VARIABLES_FOR_PENDING_FUNCTION_CODE.includes(name) &&
+        !read.includes(`"${name}"`),
     );
 
     expect(unread).toEqual([]);
@@ -138,7 +145,7 @@ describe("redrive IAM (MSK)", () => {
       "RedriveReadAndMarkDeadLetters",
       "RedriveRunsAndLedger",
       "RedriveReadArchive",
-      "RedriveListArchive",
+      "RedriveListOnFailureBatches",
     ]);
     const [role] = Object.values(
       msk.template.findResources("AWS::IAM::Role", {
@@ -176,7 +183,7 @@ describe("redrive IAM (MSK)", () => {
     const letters = bySid(msk, "RedriveReadAndMarkDeadLetters");
 
     expect(indexes?.Action).toBe("dynamodb:Query");
-    expect(resourcesOf(indexes).map(suffixOf)).toEqual(["/index/byTopic", "/index/byStatus"]);
+    expect(resourcesOf(indexes).map(suffixOf)).toEqual(["/index/byStatus", "/index/byTopic"]);
     expect(JSON.stringify(indexes?.Resource)).toMatch(/PipelineDeadLetterTable/);
     expect(letters).toMatchObject({
       Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
@@ -190,22 +197,23 @@ describe("redrive IAM (MSK)", () => {
     expect(bySid(msk, "RedriveRunsAndLedger")).toEqual({
       Sid: "RedriveRunsAndLedger",
       Effect: "Allow",
-      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
+      Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem"],
       Resource: { "Fn::GetAtt": [expect.stringMatching(/^PipelineAttemptsTable/), "Arn"] },
       Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["REDRIVE#*"] } },
     });
   });
 
-  it("reads archived dead letters and on-failure batches, lists only their prefixes, writes nothing", () => {
+  it("reads archived dead letters and on-failure batches, lists only the on-failure prefix, writes nothing", () => {
     const read = bySid(msk, "RedriveReadArchive");
-    const list = bySid(msk, "RedriveListArchive");
+    const list = bySid(msk, "RedriveListOnFailureBatches");
 
     expect(read?.Action).toBe("s3:GetObject");
-    expect(resourcesOf(read).map(suffixOf)).toEqual(["/dead-letters/*", "/aws/lambda/*"]);
+    expect(resourcesOf(read).map(suffixOf)).toEqual(["/aws/lambda/*", "/dead-letters/*"]);
     expect(list).toMatchObject({
       Action: "s3:ListBucket",
       Resource: { "Fn::GetAtt": [expect.stringMatching(/^PipelineArchiveBucket/), "Arn"] },
-      Condition: { StringLike: { "s3:prefix": ["dead-letters/*", "aws/lambda/*"] } },
+      // Dead letters are read by the key the index holds; only the on-failure replay lists.
+      Condition: { StringLike: { "s3:prefix": ["aws/lambda/*"] } },
     });
     const s3 = actionsOf(msk).filter((a) => String(a).startsWith("s3:"));
     expect(new Set(s3)).toEqual(new Set(["s3:GetObject", "s3:ListBucket"]));
@@ -277,11 +285,9 @@ describe("redrive options", () => {
     );
   });
 
-  it("reads only the archive prefix when the on-failure destination is a topic", () => {
+  it("reads only the archive prefix, and lists nothing, when the on-failure destination is a topic", () => {
     expect(resourcesOf(bySid(tuned, "RedriveReadArchive")).map(suffixOf)).toEqual(["/archive/dlq/*"]);
-    expect(bySid(tuned, "RedriveListArchive")?.Condition).toEqual({
-      StringLike: { "s3:prefix": ["archive/dlq/*"] },
-    });
+    expect(actionsOf(tuned)).not.toContain("s3:ListBucket");
     expect(resourcesOf(bySid(tuned, "RedriveWriteSourceTopics"))).toEqual([topicArn("orders")]);
   });
 });
@@ -300,11 +306,18 @@ describe("redrive on self-managed Kafka", () => {
     );
   });
 
-  it("reads the credentials secret only (the root CA is the mapping's), and no MSK actions", () => {
+  it("reads the credentials and root CA secrets (it verifies the brokers too), and no MSK actions", () => {
     const secrets = statements(scram).filter((s) => JSON.stringify(s.Action).includes("secretsmanager:"));
 
-    expect(secrets.map((s) => s.Resource)).toEqual([SECRET_ARN]);
-    expect(JSON.stringify(statements(scram))).not.toMatch(/kafka-cluster:|kafka:|root-ca/);
+    expect(secrets).toEqual([
+      {
+        Sid: "ReadKafkaSecrets",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: [SECRET_ARN, ROOT_CA_ARN].sort(),
+      },
+    ]);
+    expect(JSON.stringify(statements(scram))).not.toMatch(/kafka-cluster:|kafka:/);
   });
 
   it("presents the mTLS client certificate, outside any VPC, with no network-interface permissions", () => {

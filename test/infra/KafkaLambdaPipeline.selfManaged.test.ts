@@ -1,4 +1,5 @@
 import { Match } from "aws-cdk-lib/assertions";
+import * as kms from "aws-cdk-lib/aws-kms";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -13,9 +14,11 @@ import {
 } from "./stacks";
 
 const ROOT_CA_ARN = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:kafka/root-ca-XyZ789";
+const KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9";
 
 let scram: Synthesized;
 let mtls: Synthesized;
+let keyed: Synthesized;
 
 beforeAll(() => {
   scram = synthPipeline((stack) => ({
@@ -28,6 +31,12 @@ beforeAll(() => {
     onFailure: { type: "kafka", topic: "pipeline.on-failure" },
   }));
   mtls = synthPipeline((stack) => ({ source: selfManagedSource(stack, { authentication: "mtls" }, false) }));
+  keyed = synthPipeline((stack) => ({
+    source: selfManagedSource(stack, {
+      rootCaSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, "RootCa", ROOT_CA_ARN),
+      secretsKey: kms.Key.fromKeyArn(stack, "SecretsKey", KEY_ARN),
+    }),
+  }));
 }, 120_000);
 
 function environment({ template }: Synthesized): Record<string, unknown> {
@@ -76,10 +85,15 @@ describe("self-managed Kafka with SASL/SCRAM in a VPC", () => {
   it("reads only its two secrets and grants no MSK actions", () => {
     const statements = roleStatements(scram.template, "PipelineProcessorRole");
     const secrets = statements.filter((s) => JSON.stringify(s.Action).includes("secretsmanager:"));
-    expect(secrets.map((s) => s.Resource).sort()).toEqual([SECRET_ARN, ROOT_CA_ARN].sort());
-    for (const statement of secrets) {
-      expect(statement.Action).toEqual(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]);
-    }
+    // GetSecretValue only: what the mapping and kafkaClient.ts call (CDK's grantRead adds DescribeSecret).
+    expect(secrets).toEqual([
+      {
+        Sid: "ReadKafkaSecrets",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: [SECRET_ARN, ROOT_CA_ARN].sort(),
+      },
+    ]);
     expect(JSON.stringify(statements)).not.toMatch(/kafka-cluster:|kafka:/);
   });
 
@@ -123,5 +137,44 @@ describe("self-managed Kafka with mTLS over the internet", () => {
         },
       },
     });
+  });
+});
+
+describe("a private CA and a customer-managed key for the secrets", () => {
+  it.each(["PipelineProcessor", "PipelineRedrive"])(
+    "gives %s the root CA secret the mapping verifies the brokers with",
+    (fn) => {
+      expect(functionEnvironment(scram.template, fn)).toMatchObject({ KAFKA_CA_SECRET_ARN: ROOT_CA_ARN });
+      expect(functionEnvironment(mtls.template, fn)).not.toHaveProperty("KAFKA_CA_SECRET_ARN");
+    },
+  );
+
+  it.each(["PipelineProcessorRole", "PipelineRedriveRole"])(
+    "lets %s decrypt the secrets through Secrets Manager only, with that key only",
+    (role) => {
+      const decrypt = roleStatements(keyed.template, role).filter((s) =>
+        JSON.stringify(s.Action).includes("kms:"),
+      );
+
+      expect(decrypt).toEqual([
+        {
+          Sid: "DecryptKafkaSecrets",
+          Effect: "Allow",
+          Action: "kms:Decrypt",
+          Resource: KEY_ARN,
+          Condition: {
+            StringEquals: {
+              "kms:ViaService": {
+                "Fn::Join": ["", ["secretsmanager.", { Ref: "AWS::Region" }, ".amazonaws.com"]],
+              },
+            },
+          },
+        },
+      ]);
+    },
+  );
+
+  it("grants no kms action without a customer-managed key", () => {
+    expect(JSON.stringify(policyStatements(scram.template))).not.toContain("kms:Decrypt");
   });
 });

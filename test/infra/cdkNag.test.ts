@@ -1,5 +1,6 @@
 import type { PolicyValidationPluginReport, Stack } from "aws-cdk-lib";
-import { type App, Validations } from "aws-cdk-lib";
+import { type App, RemovalPolicy, Validations } from "aws-cdk-lib";
+import * as kms from "aws-cdk-lib/aws-kms";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -65,24 +66,41 @@ beforeAll(() => {
     source: selfManagedSource(mtls, { authentication: "mtls" }, false),
   });
   stacks.set("self-managed mTLS without VPC", mtls);
+  const endpoints = newStack("ScramEndpoints");
+  new KafkaLambdaPipeline(endpoints, "Pipeline", {
+    source: selfManagedSource(endpoints, {
+      secretsKey: kms.Key.fromKeyArn(
+        endpoints,
+        "SecretsKey",
+        "arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9",
+      ),
+    }),
+    awsServiceAccess: { type: "create-endpoints", routeTableIds: ["rtb-0a1b2c3d4e5f60718"] },
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  stacks.set("self-managed SCRAM in a VPC with endpoints, a customer key, throw-away", endpoints);
 }, 120_000);
+
+const STACKS = [
+  "MSK example (cdk.json)",
+  "self-managed SCRAM example",
+  "self-managed mTLS without VPC",
+  "self-managed SCRAM in a VPC with endpoints, a customer key, throw-away",
+];
 
 afterEach(() => {
   expect(Validations.ACKNOWLEDGED_RULES_METADATA_KEY).not.toBe("no-acknowledgements");
 });
 
 describe("cdk-nag AwsSolutions", () => {
-  it.each(["MSK example (cdk.json)", "self-managed SCRAM example", "self-managed mTLS without VPC"])(
-    "finds no unacknowledged error or warning in the %s stack",
-    (name) => {
-      const stack = stacks.get(name) as Stack;
+  it.each(STACKS)("finds no unacknowledged error or warning in the %s stack", (name) => {
+    const stack = stacks.get(name) as Stack;
 
-      const report = new AwsSolutionsChecks().validateScope(stack);
+    const report = new AwsSolutionsChecks().validateScope(stack);
 
-      expect(findings(report)).toEqual([]);
-      expect(report.success).toBe(true);
-    },
-  );
+    expect(findings(report)).toEqual([]);
+    expect(report.success).toBe(true);
+  });
 
   it("lets the app synthesize with the checks registered the way infra/app.ts registers them", () => {
     const app = newApp({ context: { kafkaPipelineConfigFile: "infra/examples/self-managed.json" } });
@@ -114,7 +132,7 @@ describe("cdk-nag AwsSolutions", () => {
     ]);
   });
 
-  it.each(["MSK example (cdk.json)", "self-managed SCRAM example", "self-managed mTLS without VPC"])(
+  it.each(STACKS)(
     "has no stale acknowledgement in the %s stack: each one silences a finding that exists",
     (name) => {
       const stack = stacks.get(name) as Stack;

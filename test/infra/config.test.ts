@@ -121,6 +121,21 @@ describe("app configuration", () => {
       },
       /kafkaPipeline\.source\.secretArn: must be the complete ARN/,
     ],
+    [
+      "a key alias instead of a key ARN",
+      (raw) => {
+        raw.source = { ...(readJson("infra/examples/self-managed.json") as { source: object }).source };
+        (raw.source as Record<string, unknown>).secretsKmsKeyArn = "alias/kafka";
+      },
+      /kafkaPipeline\.source\.secretsKmsKeyArn: must be the ARN of a KMS key/,
+    ],
+    [
+      "endpoints on something that is not a route table",
+      (raw) => {
+        raw.awsServiceAccess = { type: "create-endpoints", routeTableIds: ["subnet-0a1b2c3d4e5f60718"] };
+      },
+      /kafkaPipeline\.awsServiceAccess\.routeTableIds\.0: must look like rtb-/,
+    ],
   ])("names the field of %s", (_name, mutate, message) => {
     const raw = mskExample();
     mutate(raw);
@@ -153,6 +168,44 @@ describe("app configuration", () => {
       Environment: { Variables: Match.objectLike({ REDRIVE_MAX_REDRIVES: "3", REDRIVE_RATE: "50" }) },
     });
     template.hasOutput("RedriveFunctionName", { Value: { Ref: Match.stringLikeRegexp("^PipelineRedrive") } });
+  });
+
+  it("refuses to synthesize an MSK stack whose config says neither endpoints nor NAT", () => {
+    const raw = mskExample();
+    delete raw.awsServiceAccess;
+
+    const config = parseAppConfig(raw, "test");
+
+    expect(() => new KafkaPipelineStack(newApp(), "Test", { config })).toThrow(
+      /awsServiceAccess is required/,
+    );
+  });
+
+  it("refuses an env.region other than the MSK cluster's", () => {
+    const raw = mskExample();
+    raw.env = { region: "us-east-1" };
+
+    const config = parseAppConfig(raw, "test");
+
+    expect(() => new KafkaPipelineStack(newApp(), "Test", { config })).toThrow(
+      /env.region is us-east-1, but the MSK cluster .* is in eu-west-1/,
+    );
+  });
+
+  it("passes the index retention and the secrets' key to the construct", () => {
+    const raw = structuredClone(readJson("infra/examples/self-managed.json")) as Record<string, unknown>;
+    raw.deadLetterRetentionDays = 30;
+    (raw.source as Record<string, unknown>).secretsKmsKeyArn =
+      "arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9";
+
+    const template = Template.fromStack(
+      new KafkaPipelineStack(newApp(), "Test", { config: parseAppConfig(raw, "test") }),
+    );
+
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ DEAD_LETTER_RETENTION_DAYS: "30" }) },
+    });
+    expect(JSON.stringify(template.toJSON())).toContain('"Sid":"DecryptKafkaSecrets"');
   });
 
   it("reports a config file that is not JSON", () => {

@@ -1,4 +1,4 @@
-import { Duration, type Stack } from "aws-cdk-lib";
+import { App, Duration, Stack } from "aws-cdk-lib";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
 import * as sns from "aws-cdk-lib/aws-sns";
 import { describe, expect, it } from "vitest";
@@ -7,13 +7,13 @@ import {
   KafkaLambdaPipeline,
   type KafkaLambdaPipelineProps,
 } from "../../infra/constructs/KafkaLambdaPipeline";
-import { mskSource, newStack, selfManagedSource } from "./stacks";
+import { EXISTING_NAT, FEATURE_FLAGS, mskSource, newStack, selfManagedSource } from "./stacks";
 
 type PropsFor = (stack: Stack) => KafkaLambdaPipelineProps;
 
 const msk =
   (extra: Partial<KafkaLambdaPipelineProps> = {}): PropsFor =>
-  (stack) => ({ source: mskSource(stack), ...extra });
+  (stack) => ({ source: mskSource(stack), awsServiceAccess: EXISTING_NAT, ...extra });
 
 // Every case fails in the constructor, before any resource is built, so the table runs in milliseconds.
 const cases: Array<[string, PropsFor, string, RegExp]> = [
@@ -109,7 +109,10 @@ const cases: Array<[string, PropsFor, string, RegExp]> = [
   ],
   [
     "a malformed cluster ARN",
-    (stack) => ({ source: mskSource(stack, { clusterArn: "arn:aws:kafka:eu-west-1:111122223333:topic/x" }) }),
+    (stack) => ({
+      source: mskSource(stack, { clusterArn: "arn:aws:kafka:eu-west-1:111122223333:topic/x" }),
+      awsServiceAccess: EXISTING_NAT,
+    }),
     "source.clusterArn",
     /MSK cluster ARN/,
   ],
@@ -162,7 +165,75 @@ const cases: Array<[string, PropsFor, string, RegExp]> = [
     "archiveLifecycle.expireAfter",
     /after the Glacier transition/,
   ],
-  ["a 5-second timeout", msk({ timeout: Duration.seconds(5) }), "timeout", /10 seconds and 15 minutes/],
+  ["a 5-second timeout", msk({ timeout: Duration.seconds(5) }), "timeout", /10 seconds and 14 minutes/],
+  [
+    "a timeout over the 14 minutes Kafka mappings invoke",
+    msk({ timeout: Duration.minutes(15) }),
+    "timeout",
+    /Kafka mappings invoke functions of at most 14/,
+  ],
+  [
+    "a function in a VPC without a way to S3, DynamoDB and Secrets Manager",
+    (stack) => ({ source: mskSource(stack) }),
+    "awsServiceAccess",
+    /required when the functions run in a VPC.*NAT gateway or VPC endpoints/,
+  ],
+  [
+    "endpoints without route tables",
+    msk({ awsServiceAccess: { type: "create-endpoints", routeTableIds: [] } }),
+    "awsServiceAccess.routeTableIds",
+    /route tables/,
+  ],
+  [
+    "a route table id that is not one",
+    msk({ awsServiceAccess: { type: "create-endpoints", routeTableIds: ["subnet-0a1b2c3d4e5f60718"] } }),
+    "awsServiceAccess.routeTableIds",
+    /rtb-0123456789abcdef0/,
+  ],
+  [
+    "network access for functions outside any VPC",
+    (stack) => ({ source: selfManagedSource(stack, {}, false), awsServiceAccess: EXISTING_NAT }),
+    "awsServiceAccess",
+    /only applies when the functions run in a VPC/,
+  ],
+  [
+    "Glacier less than 30 days after infrequent access",
+    msk({
+      archiveLifecycle: {
+        transitionToInfrequentAccessAfter: Duration.days(100),
+        transitionToGlacierAfter: Duration.days(110),
+      },
+    }),
+    "archiveLifecycle.transitionToGlacierAfter",
+    /at least 30 days after the infrequent-access transition/,
+  ],
+  [
+    "Glacier while the index still lists the dead letter",
+    msk({
+      deadLetterRetention: Duration.days(90),
+      archiveLifecycle: { transitionToGlacierAfter: Duration.days(90) },
+    }),
+    "archiveLifecycle.transitionToGlacierAfter",
+    /at least 7 days after the dead-letter index's retention.*must stay readable as long as the index lists it/,
+  ],
+  [
+    "a fractional index retention",
+    msk({ deadLetterRetention: Duration.hours(36) }),
+    "deadLetterRetention",
+    /integer/,
+  ],
+  [
+    "an SDK request timeout as long as the invocation",
+    msk({ timeout: Duration.seconds(30), sdkRequestTimeout: Duration.seconds(30) }),
+    "sdkRequestTimeout",
+    /shorter than the processor's timeout/,
+  ],
+  [
+    "a source topic the processor has no pipeline for",
+    msk({ knownSourceTopics: ["employees"], pipelines: [{ source: "employees" }, { source: "orders" }] }),
+    "pipelines[1].source",
+    /"orders" has no pipeline in the processor's code \(it knows "employees"\)/,
+  ],
   ["64 MB of memory", msk({ memorySize: 64 }), "memorySize", /from 128 to 10240/],
   [
     "an unknown failure key name",
@@ -240,11 +311,26 @@ describe("KafkaLambdaPipeline refuses props that cannot work", () => {
     const construct = () =>
       new KafkaLambdaPipeline(stack, "Pipeline", {
         source: mskSource(stack),
+        awsServiceAccess: EXISTING_NAT,
         alarmTopic,
         alarmEmail: "oncall@example.com",
       });
 
     expect(construct).toThrow(/alarmEmail cannot be combined with alarmTopic/);
+  });
+
+  it("refuses an MSK cluster in another region than the stack's", () => {
+    const stack = new Stack(new App({ context: { ...FEATURE_FLAGS } }), "Elsewhere", {
+      env: { region: "us-east-1" },
+    });
+
+    const construct = () =>
+      new KafkaLambdaPipeline(stack, "Pipeline", {
+        source: mskSource(stack),
+        awsServiceAccess: EXISTING_NAT,
+      });
+
+    expect(construct).toThrow(/source.clusterArn is in eu-west-1, but the stack deploys to us-east-1/);
   });
 
   it("refuses a missing source with the two shapes it accepts", () => {
