@@ -164,8 +164,8 @@ export function loadConfig(env: Env = process.env): Config {
       // In Lambda no endpoint default applies: an unset variable means the real AWS endpoint.
       s3Endpoint: read.url("S3_ENDPOINT", onAws ? undefined : `http://127.0.0.1:${s3Port}`),
       dynamodbEndpoint: read.url("DYNAMODB_ENDPOINT", onAws ? undefined : `http://127.0.0.1:${dynamodbPort}`),
-      connectTimeoutMs: read.integer("AWS_CONNECT_TIMEOUT_MS", 2_000, { min: 100 }),
-      requestTimeoutMs: read.integer("AWS_REQUEST_TIMEOUT_MS", 5_000, { min: 100 }),
+      connectTimeoutMs: read.integer("AWS_SDK_CONNECT_TIMEOUT_MS", 2_000, { min: 100 }),
+      requestTimeoutMs: read.integer("AWS_SDK_REQUEST_TIMEOUT_MS", 5_000, { min: 100 }),
     },
     archive: {
       bucket: read.string("ARCHIVE_BUCKET", "dead-letters-local"),

@@ -11,7 +11,6 @@ import {
   REPO_ROOT,
   type Synthesized,
   synthPipeline,
-  VARIABLES_FOR_PENDING_FUNCTION_CODE,
 } from "./stacks";
 
 // The real processor and redrive entries, bundled once for the whole file.
@@ -74,10 +73,7 @@ describe("processor function (MSK)", () => {
     const configSource = readFileSync(path.join(REPO_ROOT, "functions/lib/config.ts"), "utf8");
     const notReadByConfig = Object.keys(env).filter(
       (name) =>
-        !name.startsWith("POWERTOOLS_") &&
-        name !== "NODE_OPTIONS" &&
-        !VARIABLES_FOR_PENDING_FUNCTION_CODE.includes(name) &&
-        !configSource.includes(`"${name}"`),
+        !name.startsWith("POWERTOOLS_") && name !== "NODE_OPTIONS" && !configSource.includes(`"${name}"`),
     );
     expect(notReadByConfig).toEqual([]);
   });

@@ -20,7 +20,6 @@ import {
   selfManagedSource,
   synthPipeline,
   topicArn,
-  VARIABLES_FOR_PENDING_FUNCTION_CODE,
 } from "./stacks";
 
 const ROOT_CA_ARN = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:kafka/root-ca-XyZ789";
@@ -123,11 +122,7 @@ describe("redrive function (MSK, defaults)", () => {
       .join("\n");
 
     const unread = Object.keys(env).filter(
-      (name) =>
-        !name.startsWith("POWERTOOLS_") &&
-        name !== "NODE_OPTIONS" &&
-        !VARIABLES_FOR_PENDING_FUNCTION_CODE.includes(name) &&
-        !read.includes(`"${name}"`),
+      (name) => !name.startsWith("POWERTOOLS_") && name !== "NODE_OPTIONS" && !read.includes(`"${name}"`),
     );
 
     expect(unread).toEqual([]);

@@ -100,19 +100,6 @@ export function selfManagedSource(
   };
 }
 
-/**
- * Variables the construct sets for function code being written in parallel (SDK client timeouts,
- * issue 13 item 1; the mapped topics for an INIT check, issue 9 item 14; the brokers' private CA,
- * issue 13 item 3). The "read by the code" tests skip them until functions/lib reads them: delete an
- * entry once it does.
- */
-export const VARIABLES_FOR_PENDING_FUNCTION_CODE: readonly string[] = [
-  "AWS_SDK_CONNECT_TIMEOUT_MS",
-  "AWS_SDK_REQUEST_TIMEOUT_MS",
-  "SOURCE_TOPICS",
-  "KAFKA_CA_SECRET_ARN",
-];
-
 /** What tests that are not about the network path say: the VPC already has a NAT gateway. */
 export const EXISTING_NAT = { type: "nat-or-existing-endpoints" } as const;
 

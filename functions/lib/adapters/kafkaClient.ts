@@ -20,12 +20,12 @@ import { silenceKafkajsTimeoutWarning } from "./kafkajsWarnings";
  */
 export async function createKafka(
   config: KafkaConfig,
-  aws: string | Pick<AwsConfig, "region" | "connectTimeoutMs" | "requestTimeoutMs">,
+  aws: Pick<AwsConfig, "region" | "connectTimeoutMs" | "requestTimeoutMs">,
   logger: ProcessorLogger,
 ): Promise<Kafka> {
   silenceKafkajsTimeoutWarning();
   const secrets = secretsClient(aws);
-  const region = typeof aws === "string" ? aws : aws.region;
+  const { region } = aws;
   const options: KafkaJsConfig = {
     clientId: config.clientId,
     brokers: [...config.brokers],
@@ -66,8 +66,7 @@ export async function tlsOptions(
 }
 
 /** One client per container, with the same timeouts as the functions' other AWS clients. */
-function secretsClient(aws: string | Pick<AwsConfig, "region" | "connectTimeoutMs" | "requestTimeoutMs">) {
-  if (typeof aws === "string") return new SecretsManagerClient({ region: aws });
+function secretsClient(aws: Pick<AwsConfig, "region" | "connectTimeoutMs" | "requestTimeoutMs">) {
   return new SecretsManagerClient({
     region: aws.region,
     maxAttempts: 2,

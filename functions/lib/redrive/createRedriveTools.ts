@@ -48,7 +48,7 @@ export function createRedriveTools(
   const dynamodb = new DynamoDBClient(dynamoClientConfig(config));
   let kafka: Promise<Kafka> | undefined;
   const kafkaClient = () => {
-    kafka ??= createKafka(config.kafka, config.aws.region, logger);
+    kafka ??= createKafka(config.kafka, config.aws, logger);
     kafka.catch(() => {
       kafka = undefined;
     });

@@ -27,8 +27,8 @@ describe("AWS SDK clients of the functions (issue 13 item 1, issue 9 item 15)", 
   ])("%s gets connect and request timeouts that fail the attempt", (_name, configOf) => {
     const config = loadConfig({
       ...inLambda,
-      AWS_CONNECT_TIMEOUT_MS: "1500",
-      AWS_REQUEST_TIMEOUT_MS: "4000",
+      AWS_SDK_CONNECT_TIMEOUT_MS: "1500",
+      AWS_SDK_REQUEST_TIMEOUT_MS: "4000",
     });
 
     expect(configOf(config)).toMatchObject({
