@@ -9,7 +9,7 @@ import {
   serializeInvocationEvent,
   toPolledRecord,
 } from "./eventBuilder";
-import { KafkaOnFailureDestination } from "./KafkaOnFailureDestination";
+import { explicitPartitioner, KafkaOnFailureDestination } from "./KafkaOnFailureDestination";
 import { createKafkaClient } from "./kafkaClient";
 import { createLambdaContext, invokeHandler } from "./lambdaContext";
 import { consoleLogger } from "./logger";
@@ -313,9 +313,13 @@ export class EventSourceMappingEmulator {
       });
     }
     return new KafkaOnFailureDestination({
-      producer: this.kafka.producer({ allowAutoTopicCreation: false }),
+      producer: this.kafka.producer({
+        allowAutoTopicCreation: false,
+        createPartitioner: explicitPartitioner,
+      }),
       topic: target.topic,
       context,
+      partitionCount: () => topicPartitionCount(this.kafka, target.topic),
     });
   }
 
@@ -901,6 +905,19 @@ function describePartitions(records: readonly Pending[]): string {
   return [...ranges]
     .map(([id, r]) => (r.first === r.last ? `${id}@${r.first}` : `${id}@${r.first}..${r.last}`))
     .join(" ");
+}
+
+async function topicPartitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    const count = topics[0]?.partitions.length ?? 0;
+    if (count === 0) throw new Error(`the on-failure topic ${topic} has no partitions`);
+    return count;
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
