@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../../emulator/eventBuilder";
+import { toPolledRecord } from "../../../emulator/eventBuilder";
 import {
   buildKafkaFailureMessages,
   buildS3FailureDocument,
   mappingUuid,
   s3FailureObjectKey,
 } from "../../../emulator/onFailure";
-import { toPolledRecord } from "../../../emulator/eventBuilder";
 import type { FailedBatch } from "../../../emulator/types";
 import { message, polled } from "./records";
 
