@@ -45,6 +45,8 @@ export interface ScenarioFunction {
   readonly delayMs?: number;
   /** Sandbox fault hooks (ignored in process). */
   readonly faults?: SandboxFaults;
+  /** Overrides `E2E_EMULATOR_MODE` (a test of the sandbox itself). */
+  readonly mode?: "sandbox" | "in-process";
 }
 
 export type FunctionUnderTest = { handler: KafkaLambdaHandler } | { sandbox: SandboxOptions };
@@ -100,7 +102,7 @@ export class EmulatorScenario {
       ...(fn.poisonKey === undefined ? {} : { SCENARIO_POISON_KEY: fn.poisonKey }),
       ...(fn.delayMs === undefined ? {} : { SCENARIO_DELAY_MS: String(fn.delayMs) }),
     };
-    if (EMULATOR_MODE === "sandbox") {
+    if ((fn.mode ?? EMULATOR_MODE) === "sandbox") {
       return {
         sandbox: {
           module: await scenarioBundle(),
