@@ -202,6 +202,8 @@ export class EventSourceMappingEmulator {
   }
 
   private async start(): Promise<void> {
+    const provisioned = this.options.sandbox?.provisionedConcurrency ?? 0;
+    if (this.pool !== undefined && provisioned > 0) await this.pool.prewarm(provisioned);
     await this.poller.start(this.options.initialOffsets);
     this.logger.info("polling", {
       topics: this.settings.topics.join(","),

@@ -24,6 +24,11 @@ export interface SandboxOptions {
   /** The log stream: START, the function's output, END, REPORT. @default process.stdout */
   readonly functionLog?: (line: string) => void;
   readonly faults?: SandboxFaults;
+  /**
+   * Sandboxes started and initialized before polling begins, as Lambda's provisioned concurrency
+   * keeps environments initialized: their first invocations are warm. @default 0
+   */
+  readonly provisionedConcurrency?: number;
 }
 
 interface CommonOptions {

@@ -88,6 +88,27 @@ export class SandboxPool implements FunctionInvoker, SandboxControl {
     return true;
   }
 
+  /**
+   * Starts `count` sandboxes and runs their INIT before any invocation, as provisioned concurrency
+   * does: their first invocations are warm (no Init Duration). Resolves once all are ready; one
+   * whose INIT fails is dropped (the next invocation starts cold and meets the same error).
+   */
+  async prewarm(count: number): Promise<number> {
+    const started = Array.from({ length: count }, () => new Sandbox({ ...this.options, output: this.log }));
+    const results = await Promise.all(started.map((sandbox) => sandbox.init()));
+    let ready = 0;
+    results.forEach((result, i) => {
+      const sandbox = started[i] as Sandbox;
+      if (result.ok && !this.closed) {
+        this.idle.push(sandbox);
+        ready += 1;
+      } else {
+        sandbox.kill(KILL_REASONS.shutdown);
+      }
+    });
+    return ready;
+  }
+
   async invoke(request: InvocationRequest): Promise<InvocationResult> {
     const { requestId } = request;
     let sandbox = this.takeWarm();

@@ -274,3 +274,19 @@ function isRunning(pid: number): boolean {
     return false;
   }
 }
+
+describe("SandboxPool.prewarm", () => {
+  it("runs INIT ahead, as provisioned concurrency does: the first invocations are warm", async () => {
+    const { sandboxes } = pool();
+
+    expect(await sandboxes.prewarm(2)).toBe(2);
+    const [a, b] = await Promise.all([
+      invoke(sandboxes, { do: "sleep", ms: 200 }),
+      invoke(sandboxes, { do: "echo" }),
+    ]);
+
+    expect(sandboxes.live).toBe(2);
+    expect(a?.report.initDurationMs).toBeUndefined();
+    expect(b?.report.initDurationMs).toBeUndefined();
+  });
+});
