@@ -1,3 +1,4 @@
+import { EmulatorError } from "../errors";
 import {
   billedDurationMs,
   type FunctionInvoker,
@@ -72,6 +73,13 @@ export class SandboxPool implements FunctionInvoker, SandboxControl {
   private closed = false;
 
   constructor(private readonly options: SandboxPoolOptions) {
+    // The sandbox's runtime is TypeScript run by Node's own type stripping (Node 23.6+; the
+    // project's Node 24 has it). A sandbox started by an older Node would die at every INIT.
+    if (!process.features.typescript) {
+      throw new EmulatorError(
+        `the sandbox needs Node.js 24 (type stripping); this is ${process.version}: run it through npm, which puts the project's Node 24 first`,
+      );
+    }
     this.log = options.functionLog ?? ((line) => process.stdout.write(`${line}\n`));
   }
 
