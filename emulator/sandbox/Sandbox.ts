@@ -96,7 +96,8 @@ export class Sandbox {
         resolve({ code, signal, killReason: this.killReason, heapExhausted: this.heapExhausted });
       });
     });
-    this.child.once("error", () => this.kill(KILL_REASONS.shutdown));
+    // Spawning failed, or a send found the channel closed: either way the sandbox is done.
+    this.child.on("error", () => this.kill(KILL_REASONS.shutdown));
     const limit = config.memorySizeMb * 1024 * 1024;
     this.watchdog = setInterval(() => {
       const pid = this.child.pid;
@@ -135,14 +136,21 @@ export class Sandbox {
       return {
         ok: false,
         initDurationMs,
-        error: {
-          errorType: exit.killReason === KILL_REASONS.timeout ? "Runtime.InitTimeout" : "Runtime.ExitError",
-          errorMessage:
-            exit.killReason === KILL_REASONS.timeout
-              ? `INIT did not finish within ${INIT_TIMEOUT_MS / 1000} seconds`
-              : `the runtime exited during INIT (code ${exit.code}, signal ${exit.signal})`,
-          trace: [],
-        },
+        error:
+          exit.killReason === KILL_REASONS.timeout
+            ? {
+                errorType: "Runtime.InitTimeout",
+                errorMessage: `INIT did not finish within ${INIT_TIMEOUT_MS / 1000} seconds`,
+                trace: [],
+              }
+            : {
+                errorType:
+                  exit.killReason === KILL_REASONS.outOfMemory || exit.heapExhausted
+                    ? "Runtime.OutOfMemory"
+                    : "Runtime.ExitError",
+                errorMessage: `the runtime exited during INIT (code ${exit.code}, signal ${exit.signal})`,
+                trace: [],
+              },
       };
     } finally {
       clearTimeout(timer);
