@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { type Admin, Kafka } from "kafkajs";
 import { bundleHandler } from "../emulator/bundleHandler";
 import { consumerLag } from "../emulator/consumerLag";
-import { EventSourceMappingEmulator } from "../emulator/EventSourceMappingEmulator";
+import { EventSourceMappingEmulator, type SandboxOptions } from "../emulator/EventSourceMappingEmulator";
 import { loadHandler } from "../emulator/loadHandler";
 import { silentEmulatorLogger } from "../emulator/logger";
 import { endOffsets } from "../emulator/reconcile/readTopic";
@@ -36,6 +36,8 @@ interface PathResult {
   readonly elapsedMs: number;
   readonly lag: number;
   readonly written: number;
+  /** The sandboxes' REPORT figures, for the sandboxed path. */
+  readonly runtime?: string;
 }
 
 export const benchmark: Benchmark = async ({ log, scale }) => {
@@ -73,11 +75,17 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
     });
     // Deployed code is an esbuild bundle; running it (not tsx's transform of the sources) is what
     // Lambda would run. Imported once, as a warm container is reused.
-    const real = await loadHandler(
-      await bundleHandler(fileURLToPath(new URL("../functions/processor/handler.ts", import.meta.url))),
+    const bundle = await bundleHandler(
+      fileURLToPath(new URL("../functions/processor/handler.ts", import.meta.url)),
     );
+    const real = await loadHandler(bundle);
     const passThrough = await passThroughHandler(kafka, topics.passThrough);
-    const results = { loop: [] as PathResult[], passThrough: [] as PathResult[], real: [] as PathResult[] };
+    const results = {
+      loop: [] as PathResult[],
+      passThrough: [] as PathResult[],
+      real: [] as PathResult[],
+      sandboxed: [] as PathResult[],
+    };
     for (let round = 1; round <= ROUNDS; round += 1) {
       const brokers = config.kafka.brokers;
       const loopRun = await consumeThenProduce(
@@ -96,7 +104,7 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
         count,
         `${run}.pass.${round}`,
         topics.passThrough,
-        passThrough.handler,
+        { handler: passThrough.handler },
       );
       const realRun = await throughEmulator(
         kafka,
@@ -106,20 +114,41 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
         count,
         `${run}.real.${round}`,
         topics.emulated,
-        real,
+        { handler: real },
+      );
+      // The same bundle in Lambda-like sandboxes (one process per concurrent invocation), writing
+      // to the same target: the sandbox's cost. Their INIT runs before the clock starts
+      // (provisioned), as the in-process handler is imported before it.
+      const sandboxRun = await throughEmulator(
+        kafka,
+        admin,
+        brokers,
+        start,
+        count,
+        `${run}.sandboxed.${round}`,
+        topics.emulated,
+        {
+          sandbox: {
+            module: bundle,
+            functionLog: () => undefined,
+            provisionedConcurrency: DEFAULT_PARTITIONS,
+          },
+        },
       );
       results.loop.push(loopRun);
       results.passThrough.push(passRun);
       results.real.push(realRun);
+      results.sandboxed.push(sandboxRun);
       log(
         `round ${round}: loop ${rate(loopRun)}, emulator + pass-through ${rate(passRun)}, ` +
-          `emulator + processor ${rate(realRun)} records/s`,
+          `emulator + processor ${rate(realRun)}, in sandboxes ${rate(sandboxRun)} records/s`,
       );
     }
     await passThrough.close();
     const loop = best(results.loop);
     const pass = best(results.passThrough);
     const emulated = best(results.real);
+    const sandboxed = best(results.sandboxed);
     const ratio = emulated.recordsPerSecond / loop.recordsPerSecond;
     return {
       lines: [
@@ -127,7 +156,8 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
           ` emulator batch size ${BATCH_SIZE}, ${DEFAULT_PARTITIONS} invocations at once`,
         `kafkajs consume-then-produce loop:       ${fmt(loop)}`,
         `emulator + pass-through handler:         ${fmt(pass)}  (the emulator's own cost: ratio ${(pass.recordsPerSecond / loop.recordsPerSecond).toFixed(2)})`,
-        `emulator + processor handler (bundled):  ${fmt(emulated)}`,
+        `emulator + processor handler (bundled):  ${fmt(emulated)}  (${emulated.runtime})`,
+        `the same in sandbox processes:           ${fmt(sandboxed)}  (sandbox / in process: ${(sandboxed.recordsPerSecond / emulated.recordsPerSecond).toFixed(2)}; ${sandboxed.runtime})`,
         `ratio emulator + processor / loop: ${ratio.toFixed(2)}`,
       ],
       goal: {
@@ -258,13 +288,13 @@ async function throughEmulator(
   count: number,
   groupId: string,
   target: string,
-  handler: KafkaLambdaHandler,
+  fn: { handler: KafkaLambdaHandler } | { sandbox: SandboxOptions },
 ): Promise<PathResult> {
   const already = sum([...(await endOffsets(kafka, target)).values()]);
   let first: number | undefined;
   let last = 0;
   const emulator: EventSourceMappingEmulator = new EventSourceMappingEmulator({
-    handler,
+    ...fn,
     connection: { brokers, ssl: false, sasl: undefined, clientId: "bench-emulator" },
     settings: resolveMappingSettings({
       topics: [SOURCE],
@@ -274,6 +304,8 @@ async function throughEmulator(
       timeoutS: 60,
       // Lambda runs up to one invocation per partition at once; so does the emulator here.
       concurrency: DEFAULT_PARTITIONS,
+      // Headroom for a 5,000-record batch, so the memory limit is not what is measured.
+      memorySizeMb: 2048,
     }),
     initialOffsets: [...start].map(([partition, offset]) => ({ topic: SOURCE, partition, offset })),
     logger: silentEmulatorLogger,
@@ -294,11 +326,15 @@ async function throughEmulator(
   if (result.stats.outstanding > 0 || last === 0)
     throw new Error(`the emulated path stopped early: ${JSON.stringify(result.stats)}`);
   const elapsedMs = last - (first ?? last);
+  const r = result.stats.runtime;
   return {
     elapsedMs,
     recordsPerSecond: (count / elapsedMs) * 1000,
     lag: sum((await consumerLag(admin, groupId, [SOURCE])).map((p) => p.lag)),
     written: sum([...(await endOffsets(kafka, target)).values()]) - already,
+    runtime:
+      `invocation p50 ${r.durationP50Ms.toFixed(0)} ms, p99 ${r.durationP99Ms.toFixed(0)} ms` +
+      ("sandbox" in fn ? `, ${r.coldStarts} cold starts, max memory ${r.maxMemoryUsedMb} MB` : ""),
   };
 }
 

@@ -2,16 +2,19 @@
  * `npm run emulate -- --handler <module> --topics <t> [options]`: a Kafka event source mapping on
  * your machine, against any broker, for any handler. `--help` lists every option.
  */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { loadConfig } from "../functions/lib/config";
 import { s3ClientConfig } from "../functions/lib/lambda/createProcessor";
 import { silenceKafkajsTimeoutWarning } from "../stack/warnings";
 import { bundleHandler } from "./bundleHandler";
 import { type CliOptions, parseCliArgs, USAGE } from "./cliArgs";
-import { EventSourceMappingEmulator } from "./EventSourceMappingEmulator";
-import { EmulatorError } from "./errors";
+import { EventSourceMappingEmulator, type SandboxOptions } from "./EventSourceMappingEmulator";
+import { EmulatorError, HandlerLoadError } from "./errors";
 import { loadHandler } from "./loadHandler";
 import { resolveMappingSettings } from "./settings";
+import type { KafkaLambdaHandler } from "./types";
 
 async function main(argv: readonly string[]): Promise<number> {
   silenceKafkajsTimeoutWarning();
@@ -21,17 +24,10 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const settings = resolveMappingSettings(parsed.settings);
-  // The handler reads its configuration when imported, as at a Lambda cold start.
-  Object.assign(process.env, parsed.env);
-  const modulePath = parsed.bundle ? await bundleHandler(parsed.handlerModule) : parsed.handlerModule;
-  const handler = await loadHandler(modulePath, parsed.handlerExport);
-
-  const emulator = new EventSourceMappingEmulator({
-    handler,
-    connection: parsed.connection,
-    settings,
-    s3: s3Options(parsed, settings.region),
-  });
+  const common = { connection: parsed.connection, settings, s3: s3Options(parsed, settings.region) };
+  const emulator = parsed.sandbox
+    ? new EventSourceMappingEmulator({ ...common, sandbox: await sandboxOf(parsed) })
+    : new EventSourceMappingEmulator({ ...common, handler: await inProcessHandler(parsed) });
   let interrupted = false;
   process.on("SIGINT", () => {
     if (interrupted) process.exit(130);
@@ -52,10 +48,38 @@ async function main(argv: readonly string[]): Promise<number> {
       `  redelivered records ${s.redeliveredRecords}, bisections ${s.bisections}`,
       `  on-failure: ${s.onFailureRecords} records in ${s.onFailureBatches} batches, dropped ${s.droppedRecords}`,
       `  committed records ${s.committedRecords}, outstanding ${s.outstanding}`,
+      ...(parsed.sandbox
+        ? [
+            `  function: cold starts ${s.runtime.coldStarts}, timeouts ${s.runtime.timeouts}, out of memory ${s.runtime.outOfMemory}, runtime exits ${s.runtime.runtimeExits}, max memory used ${s.runtime.maxMemoryUsedMb} MB, duration p50 ${s.runtime.durationP50Ms} ms p99 ${s.runtime.durationP99Ms} ms`,
+          ]
+        : []),
       ...result.onFailureLocations.map((l) => `  -> ${l}`),
     ].join("\n"),
   );
   return s.droppedRecords > 0 || s.outstanding > 0 ? 3 : 0;
+}
+
+/** The handler imported here, after `--env` is applied, as at a Lambda cold start. */
+async function inProcessHandler(parsed: CliOptions): Promise<KafkaLambdaHandler> {
+  Object.assign(process.env, parsed.env);
+  const modulePath = parsed.bundle ? await bundleHandler(parsed.handlerModule) : parsed.handlerModule;
+  return loadHandler(modulePath, parsed.handlerExport);
+}
+
+/**
+ * A sandbox runs JavaScript, as Lambda does: a TypeScript handler is bundled first, exactly as the
+ * construct bundles it. `--env` becomes the function's environment, not the emulator's.
+ */
+async function sandboxOf(parsed: CliOptions): Promise<SandboxOptions> {
+  const modulePath = resolve(parsed.handlerModule);
+  if (!existsSync(modulePath))
+    throw new HandlerLoadError(`handler module ${parsed.handlerModule} does not exist`);
+  const typescript = /\.[cm]?ts$/.test(modulePath);
+  return {
+    module: parsed.bundle || typescript ? await bundleHandler(modulePath) : modulePath,
+    exportName: parsed.handlerExport,
+    environment: parsed.env,
+  };
 }
 
 function s3Options(options: CliOptions, region: string): S3ClientConfig {

@@ -30,6 +30,9 @@ Function
   --function-name <name>          default kafka-emulated-function
   --env KEY=VALUE                 set before the handler module is imported (repeatable)
   --bundle                        run the handler as an esbuild bundle, as NodejsFunction deploys it
+  --sandbox                       run the handler in Lambda-like sandbox processes (timeout and memory
+                                  kills, cold starts, REPORT lines); a .ts handler is bundled first
+  --memory-mb <n>                 function memory size, 128..10240, default 512 (heap flags, RSS limit)
 Mapping (the same settings as the CDK construct)
   --batch-size <n>                1..10000, default 100
   --batching-window-ms <n>        default 500
@@ -56,6 +59,8 @@ export interface CliOptions {
   readonly handlerExport: string;
   /** Run an esbuild bundle of the handler module instead of its sources. */
   readonly bundle: boolean;
+  /** Run the handler in sandbox processes instead of the emulator's own. */
+  readonly sandbox: boolean;
   readonly connection: KafkaConnection;
   readonly settings: MappingSettingsInput;
   readonly env: Readonly<Record<string, string>>;
@@ -97,6 +102,8 @@ export function parseCliArgs(
         "function-name": { type: "string" },
         env: { type: "string", multiple: true },
         bundle: { type: "boolean" },
+        sandbox: { type: "boolean" },
+        "memory-mb": { type: "string" },
         "batch-size": { type: "string" },
         "batching-window-ms": { type: "string" },
         "retry-attempts": { type: "string" },
@@ -207,6 +214,7 @@ export function parseCliArgs(
     ...defined("region", text("region") ?? env.AWS_REGION),
     ...defined("retryBackoffMs", int("retry-backoff-ms")),
     ...defined("concurrency", int("concurrency")),
+    ...defined("memorySizeMb", int("memory-mb")),
   };
 
   return {
@@ -214,6 +222,7 @@ export function parseCliArgs(
     handlerModule,
     handlerExport,
     bundle: values.bundle === true,
+    sandbox: values.sandbox === true,
     connection: {
       brokers,
       ssl: values.ssl === true,

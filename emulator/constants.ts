@@ -23,6 +23,12 @@ export const MAX_RECORD_AGE_S = { default: -1, infinite: -1, min: 60, max: 604_8
 /** Lambda's own bounds for a function timeout; the default is the construct's, not Lambda's 3 s. */
 export const TIMEOUT_S = { default: 60, min: 1, max: 900 } as const;
 
+/**
+ * Lambda's memory bounds, in MB; the default is the construct's processor memory (Lambda's own is
+ * 128). https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
+ */
+export const MEMORY_SIZE_MB = { default: 512, min: 128, max: 10_240 } as const;
+
 /** Which key of `itemIdentifier` the mapping reads; AWS's pages disagree, see the README. */
 export const ITEM_IDENTIFIER_KEYS = ["partition", "topic-partition"] as const;
 export type ItemIdentifierKey = (typeof ITEM_IDENTIFIER_KEYS)[number];

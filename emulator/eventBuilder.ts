@@ -21,8 +21,14 @@ interface WithBatchContext {
 
 /**
  * Converts one fetched message, once, into the record of an invocation event: key and value in
- * base64 (`null` when Kafka has null), headers as one-entry objects of raw bytes in wire order
- * (repeated names stay repeated), timestamps as numbers.
+ * base64 (`null` when Kafka has null), headers as one-entry objects of raw bytes (repeated names stay
+ * repeated), timestamps as numbers.
+ *
+ * Header order is kafkajs's, not the wire's: its decoder folds headers into an object, so all values
+ * of a repeated name come together at the name's first appearance (`a1,b,a2` arrives as `a1,a2,b`),
+ * and names that look like array indexes ("0", "7") come first. The values of one name keep their
+ * wire order. Lambda itself keeps wire order; a handler that depends on the order of different names
+ * would see a difference here.
  *
  * @example
  * const record = toPolledRecord("orders", 0, message);
@@ -61,7 +67,9 @@ function eventHeaders(headers: IHeaders | undefined): KafkaEventHeader[] {
   for (const [name, value] of Object.entries(headers ?? {})) {
     const values = Array.isArray(value) ? value : [value];
     for (const one of values) {
-      if (one === undefined) continue;
+      // kafkajs reads `headers[name]` of a plain object before storing a value: for a name such as
+      // "constructor" or "__proto__" it finds the prototype's member and keeps it as a first value.
+      if (typeof one !== "string" && !Buffer.isBuffer(one)) continue;
       result.push({ [name]: [...(typeof one === "string" ? Buffer.from(one) : one)] });
     }
   }

@@ -82,8 +82,8 @@ export function buildS3FailureDocument(
     recordsInfo[id] = {
       firstRecordOffset: String(first.offset),
       lastRecordOffset: String(last.offset),
-      firstRecordArrivalTime: new Date(first.timestamp).toISOString(),
-      lastRecordArrivalTime: new Date(last.timestamp).toISOString(),
+      firstRecordArrivalTime: recordTime(first.timestamp),
+      lastRecordArrivalTime: recordTime(last.timestamp),
     };
   }
   const payload = JSON.stringify(buildInvocationEvent(batch.records, context.envelope));
@@ -114,7 +114,7 @@ export function buildKafkaFailureMessages(
         ...arnOf(context.envelope),
         bootstrapServers: context.envelope.bootstrapServers,
         payloadSize: payloadBytes([record], context.envelope),
-        recordInfo: { offset: String(record.offset), timestamp: new Date(record.timestamp).toISOString() },
+        recordInfo: { offset: String(record.offset), timestamp: recordTime(record.timestamp) },
       },
       payload: JSON.stringify(buildInvocationEvent([record], context.envelope)),
     };
@@ -172,6 +172,16 @@ function documentHead(batch: FailedBatch, context: FailureDocumentContext): Docu
     version: ON_FAILURE_DOCUMENT_VERSION,
     timestamp: batch.failedAt.toISOString(),
   };
+}
+
+/**
+ * A record's Kafka timestamp as ISO time, or as its raw milliseconds when no Date can hold it (a
+ * producer writing nanoseconds): one such record must not stop its whole batch from reaching the
+ * destination. AWS does not document what it writes then.
+ */
+function recordTime(timestamp: number): string {
+  const date = new Date(timestamp);
+  return Number.isNaN(date.getTime()) ? String(timestamp) : date.toISOString();
 }
 
 function arnOf(envelope: EventEnvelope): { eventSourceArn?: string } {

@@ -23,6 +23,7 @@ export const VERDICT_KINDS = {
 export const FAILURE_KINDS = {
   functionError: "function-error",
   timeout: "timeout",
+  runtimeExit: "runtime-exit",
   invalidResponse: "invalid-response",
 } as const;
 export type FailureKind = (typeof FAILURE_KINDS)[keyof typeof FAILURE_KINDS];
@@ -52,7 +53,7 @@ export interface ResponseRuleOptions {
 /**
  * Applies Lambda's rules to one invocation's outcome.
  *
- * - Thrown error or timeout: the whole batch failed.
+ * - Thrown error, timeout or a runtime that exited mid-invocation: the whole batch failed.
  * - Returned `null`/`undefined`, no `batchItemFailures`, or an empty/null list: success.
  * - Each failure must be `{itemIdentifier: {<key>: "<topic>-<partition>", offset: <int>}}` naming a
  *   record of the invoked batch; anything else (string identifier, other key, offset not in the
@@ -81,6 +82,9 @@ export function judgeInvocation(
       `Task timed out after ${(outcome.timeoutMs / 1000).toFixed(2)} seconds`,
       "Unhandled",
     );
+  }
+  if (outcome.kind === "runtime-exited") {
+    return failure(FAILURE_KINDS.runtimeExit, `${outcome.errorType}: ${outcome.message}`, "Unhandled");
   }
   if (!options.reportBatchItemFailures) return { kind: VERDICT_KINDS.success };
   return judgeResponse(records, outcome.value, options.itemIdentifierKey);

@@ -11,6 +11,7 @@ import {
   ITEM_IDENTIFIER_KEYS,
   type ItemIdentifierKey,
   MAX_RECORD_AGE_S,
+  MEMORY_SIZE_MB,
   RETRY_ATTEMPTS,
   RETRY_ATTEMPTS_CAP_WITH_DESTINATION,
   STARTING_POSITIONS,
@@ -59,6 +60,8 @@ export interface MappingSettingsInput {
   readonly retryBackoffMs?: number;
   /** Invocations at once, at most one per partition. @default 1 */
   readonly concurrency?: number;
+  /** The function's memory size in MB (128-10240). @default 512 */
+  readonly memorySizeMb?: number;
 }
 
 /**
@@ -164,6 +167,12 @@ export function resolveMappingSettings(input: MappingSettingsInput): MappingSett
     region,
     retryBackoffMs: integer("retryBackoffMs", input.retryBackoffMs ?? 100, 0, 60_000),
     concurrency: integer("concurrency", input.concurrency ?? 1, 1, 1_000),
+    memorySizeMb: integer(
+      "memorySizeMb",
+      input.memorySizeMb ?? MEMORY_SIZE_MB.default,
+      MEMORY_SIZE_MB.min,
+      MEMORY_SIZE_MB.max,
+    ),
   };
 }
 

@@ -77,13 +77,23 @@ export interface MappingSettings {
   readonly concurrency: number;
   /** First delay between retries of a failed batch; doubles up to 5 s. */
   readonly retryBackoffMs: number;
+  /** The function's memory size: `context.memoryLimitInMB`, and the sandbox's heap and RSS limits. */
+  readonly memorySizeMb: number;
 }
 
 /** How one invocation ended, before the mapping's rules are applied. */
 export type InvocationOutcome =
   | { readonly kind: "returned"; readonly value: unknown }
   | { readonly kind: "threw"; readonly error: unknown }
-  | { readonly kind: "timed-out"; readonly timeoutMs: number };
+  | { readonly kind: "timed-out"; readonly timeoutMs: number }
+  | {
+      /** The runtime process went away mid-invocation (exit, crash, out of memory, killed). */
+      readonly kind: "runtime-exited";
+      /** `Runtime.ExitError` or `Runtime.OutOfMemory`, as Lambda reports them. */
+      readonly errorType: string;
+      /** e.g. `Runtime exited with error: signal: killed`. */
+      readonly message: string;
+    };
 
 /** A batch that failed for good, as the on-failure destination receives it. */
 export interface FailedBatch {

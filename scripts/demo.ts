@@ -4,22 +4,25 @@
  * 1. Ensures the stack's topics (3 partitions each), bucket and tables.
  * 2. Produces a seeded sample stream to `employees` and `user-events`: good records mixed with
  *    malformed JSON, negative ages, missing fields and bytes that are not UTF-8.
- * 3. Runs the real processor Lambda (`functions/processor/handler.ts`) under the event source
- *    mapping emulator until the stream is drained. For the first seconds S3 is unreachable for the
- *    function (a TCP forwarder in front of S3 is cut off): dead letters cannot be archived, so the
+ * 3. Runs the real processor Lambda (`functions/processor/handler.ts`, bundled as deployed, in the
+ *    emulator's Lambda-like sandbox) under the event source mapping emulator until the stream is
+ *    drained. For the first seconds S3 is unreachable for the function (a TCP forwarder in front
+ *    of S3 is cut off): dead letters cannot be archived, so the
  *    records that need one fail transiently and are retried by the mapping until S3 is back.
  * 4. Reads every sink back (target topics, DLQ topics, S3 archive, on-failure destination) and
  *    accounts for every produced record. Exit status 0 only when none is missing and each landed
  *    where its kind says it should.
  *
  * Options: --seed <n> (default 42), --count <n> (default 400), --outage-ms <n> (default 5000, 0 for
- * none). DEMO_FUNCTION_LOGS=1 shows the function's own JSON logs.
+ * none), --in-process (the handler in this process instead of the sandbox). DEMO_FUNCTION_LOGS=1
+ * shows the function's log stream (START, its JSON logs, END, REPORT).
  */
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Kafka } from "kafkajs";
+import { bundleHandler } from "../emulator/bundleHandler";
 import { EventSourceMappingEmulator } from "../emulator/EventSourceMappingEmulator";
 import { TcpOutageProxy } from "../emulator/faults/TcpOutageProxy";
 import { loadHandler } from "../emulator/loadHandler";
@@ -31,6 +34,7 @@ import { reconcile } from "../emulator/reconcile/reconcile";
 import { type ProducedSample, produceSamples } from "../emulator/samples/produceSamples";
 import { SAMPLE_STREAMS, type SampleStream, sampleStream } from "../emulator/samples/sampleStream";
 import { resolveMappingSettings } from "../emulator/settings";
+import type { KafkaLambdaHandler } from "../emulator/types";
 import { loadConfig } from "../functions/lib/config";
 import { s3ClientConfig } from "../functions/lib/lambda/createProcessor";
 import { localKafkaConfig, localS3ClientConfig } from "../stack/clients";
@@ -49,7 +53,7 @@ const RUN_LIMIT_MS = 180_000;
 class DemoFailure extends Error {}
 
 async function main(): Promise<void> {
-  const { seed, count, outageMs } = readOptions();
+  const { seed, count, outageMs, inProcess } = readOptions();
   silenceKafkajsTimeoutWarning();
   const say = (line: string) => console.log(line);
   const config = loadConfig();
@@ -85,13 +89,12 @@ async function main(): Promise<void> {
   const s3Url = new URL(config.aws.s3Endpoint ?? "http://127.0.0.1:9000");
   const proxy = new TcpOutageProxy({ targetHost: s3Url.hostname, targetPort: Number(s3Url.port || 80) });
   const proxyEndpoint = await proxy.start();
-  Object.assign(process.env, {
+  const functionEnvironment = {
     S3_ENDPOINT: proxyEndpoint,
     DEADLINE_SAFETY_MS: "1000",
     POWERTOOLS_METRICS_DISABLED: "true",
     ...(process.env.DEMO_FUNCTION_LOGS === "1" ? {} : { POWERTOOLS_LOG_LEVEL: "SILENT" }),
-  });
-  const handler = await loadHandler(HANDLER);
+  };
 
   const groupId = `demo-${seed}-${randomBytes(3).toString("hex")}`;
   const onFailurePrefix = "on-failure/demo";
@@ -105,8 +108,8 @@ async function main(): Promise<void> {
     onFailure: `s3://${config.archive.bucket}/${onFailurePrefix}`,
     timeoutS: 4,
     functionName: "kafka-processor",
+    memorySizeMb: 512,
   });
-  const display = new ProgressDisplay({ total: produced.length, label: "[demo]" });
   // The outage starts with the first fetched records, so the first batches meet it.
   let outage: "pending" | "on" | "over" = outageMs > 0 ? "pending" : "over";
   const startOutage = () => {
@@ -123,8 +126,26 @@ async function main(): Promise<void> {
       }, outageMs);
     });
   };
+  const display = new ProgressDisplay({ total: produced.length, label: "[demo]" });
+  // Lambda runs the bundle the construct deploys, in a sandbox of its own: so does the demo, unless
+  // --in-process asks for the handler in this process (sources, no timeout or memory kills).
+  const fn = inProcess
+    ? { handler: await inProcessHandler(functionEnvironment) }
+    : {
+        sandbox: {
+          module: await bundleHandler(HANDLER),
+          environment: functionEnvironment,
+          // The log stream (START, the function's lines, END, REPORT) with DEMO_FUNCTION_LOGS=1.
+          functionLog: (line: string) => {
+            if (process.env.DEMO_FUNCTION_LOGS === "1") display.log(line);
+          },
+        },
+      };
+  say(
+    `[demo] the processor runs ${inProcess ? "in this process (sources)" : "in Lambda-like sandboxes (the deployed bundle)"}`,
+  );
   const emulator = new EventSourceMappingEmulator({
-    handler,
+    ...fn,
     connection: { brokers: config.kafka.brokers, ssl: false, sasl: undefined, clientId: "demo-emulator" },
     settings,
     s3: s3ClientConfig(config),
@@ -192,6 +213,8 @@ async function main(): Promise<void> {
     `    S3 archive    ${archive.existing.length} objects in s3://${config.archive.bucket}/, e.g.`,
     ...archive.existing.slice(0, 3).map((key) => `                  ${key}`),
     `  retried         ${stats.redeliveredRecords} record deliveries repeated after transient failures`,
+    `  function        ${inProcess ? "in process" : `${stats.runtime.coldStarts} cold starts, ${stats.runtime.timeouts} timeouts, ${stats.runtime.outOfMemory} out of memory, max memory used ${stats.runtime.maxMemoryUsedMb} MB of 512`}` +
+      `, duration p50 ${stats.runtime.durationP50Ms} ms, p99 ${stats.runtime.durationP99Ms} ms`,
     `  on-failure      ${result.found["on-failure"]} records` +
       (run.onFailureLocations.length > 0
         ? ` -> ${run.onFailureLocations.join(", ")}`
@@ -223,10 +246,15 @@ async function main(): Promise<void> {
   s3.destroy();
 }
 
-function readOptions(): { seed: number; count: number; outageMs: number } {
+function readOptions(): { seed: number; count: number; outageMs: number; inProcess: boolean } {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { seed: { type: "string" }, count: { type: "string" }, "outage-ms": { type: "string" } },
+    options: {
+      seed: { type: "string" },
+      count: { type: "string" },
+      "outage-ms": { type: "string" },
+      "in-process": { type: "boolean" },
+    },
   });
   const int = (name: string, raw: string | undefined, fallback: number, min: number): number => {
     if (raw === undefined) return fallback;
@@ -238,7 +266,14 @@ function readOptions(): { seed: number; count: number; outageMs: number } {
     seed: int("seed", values.seed ?? process.env.DEMO_SEED, 42, 0),
     count: int("count", values.count, 400, 1),
     outageMs: int("outage-ms", values["outage-ms"], 5_000, 0),
+    inProcess: values["in-process"] === true,
   };
+}
+
+/** The processor imported here, its configuration read from this process's environment. */
+async function inProcessHandler(environment: Record<string, string>): Promise<KafkaLambdaHandler> {
+  Object.assign(process.env, environment);
+  return loadHandler(HANDLER);
 }
 
 /** Good records in the target topic only; bad ones as dead letters of their expected stage only. */

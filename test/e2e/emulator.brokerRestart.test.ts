@@ -1,17 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KafkaLambdaHandler } from "../../emulator/types";
 import { startService, stopService } from "../../stack/stack";
 import { EmulatorScenario } from "./emulatorScenario";
 
 const DOWNTIME_MS = 3_000;
-
-/** Slows each invocation a little, so the broker goes away while batches are still coming. */
-function slowed(inner: KafkaLambdaHandler, ms: number): KafkaLambdaHandler {
-  return async (event, context) => {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return inner(event, context);
-  };
-}
 
 describe("the broker stopped and restarted mid-run", () => {
   const scenario = new EmulatorScenario("broker-restart");
@@ -29,7 +20,8 @@ describe("the broker stopped and restarted mid-run", () => {
   it("recovers consuming, producing and committing, and loses nothing", async (context) => {
     let outage: Promise<"injected" | "not ours"> | undefined;
     const emulator = scenario.emulator(
-      slowed(scenario.handler({ KAFKA_REQUEST_TIMEOUT_MS: "2000" }), 150),
+      // Each invocation waits a little, so the broker goes away while batches are still coming.
+      await scenario.function({ env: { KAFKA_REQUEST_TIMEOUT_MS: "2000" }, delayMs: 150 }),
       { batchSize: 10, timeoutS: 6, retryAttempts: -1 },
       {
         onProgress: (stats) => {

@@ -1,21 +1,9 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readTopic } from "../../emulator/reconcile/readTopic";
-import type { KafkaLambdaHandler } from "../../emulator/types";
 import { BUCKET, EmulatorScenario } from "./emulatorScenario";
 
 const POISON_KEY = "poison-employee";
-
-/** Throws for any batch holding the poison record, as a function with a bug for one input would. */
-function throwingOnPoison(inner: KafkaLambdaHandler): KafkaLambdaHandler {
-  return (event, context) => {
-    const records = Object.values(event.records).flat();
-    if (records.some((r) => r.key === Buffer.from(POISON_KEY).toString("base64"))) {
-      return Promise.reject(new Error("cannot handle the poison employee"));
-    }
-    return inner(event, context);
-  };
-}
 
 describe.each(["s3", "kafka"] as const)(
   "a batch that always throws, with an %s on-failure destination",
@@ -39,7 +27,7 @@ describe.each(["s3", "kafka"] as const)(
     it("is retried, bisected down to the poison record, which alone reaches the destination", async () => {
       const target =
         kind === "s3" ? `s3://${BUCKET}/${scenario.onFailurePrefix}` : `kafka://${scenario.topics.onFailure}`;
-      const emulator = scenario.emulator(throwingOnPoison(scenario.handler()), {
+      const emulator = scenario.emulator(await scenario.function({ poisonKey: POISON_KEY }), {
         batchSize: 16,
         retryAttempts: 6,
         bisectBatchOnError: true,

@@ -52,7 +52,7 @@ describe("S3 unreachable for a while", () => {
 
   it("retries the records whose dead letters could not be archived, then archives them: none lost", async () => {
     const endpoint = await proxy.start();
-    const emulator = scenario.emulator(scenario.handler({ S3_ENDPOINT: endpoint }), {
+    const emulator = scenario.emulator(await scenario.function({ env: { S3_ENDPOINT: endpoint } }), {
       batchSize: 25,
       timeoutS: 3,
       retryAttempts: 20,

@@ -1,16 +1,20 @@
+import { fileURLToPath } from "node:url";
 import { S3Client } from "@aws-sdk/client-s3";
 import { type Admin, Kafka } from "kafkajs";
+import { bundleHandler } from "../../emulator/bundleHandler";
 import {
   EventSourceMappingEmulator,
   type EventSourceMappingEmulatorOptions,
   type RunLimits,
   type RunResult,
+  type SandboxOptions,
 } from "../../emulator/EventSourceMappingEmulator";
 import { silentEmulatorLogger } from "../../emulator/logger";
 import { locateRecords, type Placement, sourceId } from "../../emulator/reconcile/locateRecords";
 import { type Reconciliation, reconcile } from "../../emulator/reconcile/reconcile";
 import { type ProducedSample, produceSamples } from "../../emulator/samples/produceSamples";
 import { type SampleRecord, sampleStream } from "../../emulator/samples/sampleStream";
+import type { SandboxFaults } from "../../emulator/sandbox/SandboxPool";
 import { type MappingSettingsInput, resolveMappingSettings } from "../../emulator/settings";
 import type { KafkaLambdaHandler } from "../../emulator/types";
 import { loadConfig } from "../../functions/lib/config";
@@ -25,6 +29,36 @@ import { DEFAULT_PARTITIONS, topicSpec } from "../../stack/topology";
 import { uniqueName } from "../support/names";
 
 export const BUCKET = loadConfig().archive.bucket;
+
+/**
+ * How the scenarios run the function: in the sandbox (default), as Lambda would, or in process
+ * (`E2E_EMULATOR_MODE=in-process`), to tell a sandbox problem from a pipeline problem.
+ */
+export const EMULATOR_MODE = process.env.E2E_EMULATOR_MODE === "in-process" ? "in-process" : "sandbox";
+
+export interface ScenarioFunction {
+  /** The function's own variables. */
+  readonly env?: Record<string, string>;
+  /** Any batch holding a record with this key throws. */
+  readonly poisonKey?: string;
+  /** Each invocation waits this long before processing. */
+  readonly delayMs?: number;
+  /** Sandbox fault hooks (ignored in process). */
+  readonly faults?: SandboxFaults;
+  /** Overrides `E2E_EMULATOR_MODE` (a test of the sandbox itself). */
+  readonly mode?: "sandbox" | "in-process";
+}
+
+export type FunctionUnderTest = { handler: KafkaLambdaHandler } | { sandbox: SandboxOptions };
+
+const SCENARIO_HANDLER = fileURLToPath(new URL("./handlers/scenarioHandler.ts", import.meta.url));
+let bundled: Promise<string> | undefined;
+
+/** The scenario handler bundled as `NodejsFunction` bundles (once per test file). */
+function scenarioBundle(): Promise<string> {
+  bundled ??= bundleHandler(SCENARIO_HANDLER);
+  return bundled;
+}
 
 /**
  * One employee pipeline on topics of its own, run by the emulator through the real processor and
@@ -53,9 +87,36 @@ export class EmulatorScenario {
     );
   }
 
-  /** The real processor wired as the Lambda wires it, for this scenario's topics. */
-  handler(env: Record<string, string> = {}): KafkaLambdaHandler {
-    const config = loadConfig({ ...process.env, DEADLINE_SAFETY_MS: "1000", ...env });
+  /**
+   * The scenario's function: the real processor for this scenario's topics, run in the emulator's
+   * sandbox from the bundle the construct would deploy (or, with `E2E_EMULATOR_MODE=in-process`,
+   * built in this process from the sources).
+   */
+  async function(fn: ScenarioFunction = {}): Promise<FunctionUnderTest> {
+    const environment: Record<string, string> = {
+      DEADLINE_SAFETY_MS: "1000",
+      ...(fn.env ?? {}),
+      SCENARIO_SOURCE_TOPIC: this.topics.source,
+      SCENARIO_TARGET_TOPIC: this.topics.target,
+      SCENARIO_DLQ_TOPIC: this.topics.dlq,
+      ...(fn.poisonKey === undefined ? {} : { SCENARIO_POISON_KEY: fn.poisonKey }),
+      ...(fn.delayMs === undefined ? {} : { SCENARIO_DELAY_MS: String(fn.delayMs) }),
+    };
+    if ((fn.mode ?? EMULATOR_MODE) === "sandbox") {
+      return {
+        sandbox: {
+          module: await scenarioBundle(),
+          environment,
+          functionLog: process.env.E2E_VERBOSE === "1" ? (line) => console.log(line) : () => undefined,
+          ...(fn.faults === undefined ? {} : { faults: fn.faults }),
+        },
+      };
+    }
+    return { handler: this.inProcessHandler(environment, fn) };
+  }
+
+  private inProcessHandler(environment: Record<string, string>, fn: ScenarioFunction): KafkaLambdaHandler {
+    const config = loadConfig({ ...process.env, ...environment });
     const pipeline = definePipeline({
       sourceTopic: this.topics.source,
       targetTopic: this.topics.target,
@@ -68,7 +129,20 @@ export class EmulatorScenario {
       await parts.sink.disconnect();
       parts.s3.destroy();
     });
-    return withKafkaBatchProcessing({ processor: parts.processor }) as KafkaLambdaHandler;
+    const inner = withKafkaBatchProcessing({ processor: parts.processor }) as KafkaLambdaHandler;
+    const poison = fn.poisonKey === undefined ? undefined : Buffer.from(fn.poisonKey).toString("base64");
+    return async (event, context) => {
+      if (
+        poison !== undefined &&
+        Object.values(event.records)
+          .flat()
+          .some((r) => r.key === poison)
+      ) {
+        throw new Error("cannot handle the poison employee");
+      }
+      if (fn.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fn.delayMs));
+      return inner(event, context);
+    };
   }
 
   async produce(
@@ -89,12 +163,12 @@ export class EmulatorScenario {
   }
 
   emulator(
-    handler: KafkaLambdaHandler,
+    fn: FunctionUnderTest,
     settings: Omit<MappingSettingsInput, "topics">,
-    options: Partial<EventSourceMappingEmulatorOptions> = {},
+    options: Partial<Pick<EventSourceMappingEmulatorOptions, "onProgress" | "onFailureDestination">> = {},
   ): EventSourceMappingEmulator {
     return new EventSourceMappingEmulator({
-      handler,
+      ...fn,
       connection: {
         brokers: loadConfig().kafka.brokers,
         ssl: false,

@@ -22,7 +22,7 @@ const msk: EventEnvelope = {
 };
 
 describe("toPolledRecord", () => {
-  it("encodes key and value in base64, headers as raw bytes in wire order, timestamps as numbers", () => {
+  it("encodes key and value in base64, headers as raw bytes grouped by name as kafkajs decodes them, timestamps as numbers", () => {
     const record = toPolledRecord(
       "orders-eu",
       2,
@@ -43,6 +43,19 @@ describe("toPolledRecord", () => {
       headers: [{ traceId: [97, 98, 99] }, { traceId: [100, 101, 102] }, { bin: [0, 255, 128] }],
     });
     expect(record.eventBytes).toBe(Buffer.byteLength(JSON.stringify(record.event)));
+  });
+
+  it("takes header names that are Object.prototype members without the prototype's value kafkajs mixes in", () => {
+    // kafkajs's decoder reads `obj[name]` of a plain object: for "constructor" it finds Object and
+    // keeps it as an earlier value, so a single header arrives as [Object, value].
+    const headers = {
+      constructor: [Object, Buffer.from("c")],
+      ["__proto__"]: [Object.prototype, Buffer.from("p")],
+    };
+    const record = toPolledRecord("t", 0, message(1, "{}", { headers: headers as never }));
+
+    const expected: Record<string, number[]>[] = [{ constructor: [99] }, { ["__proto__"]: [112] }];
+    expect(record.event.headers).toEqual(expected);
   });
 
   it("keeps null keys and tombstones as null, and reads LOG_APPEND_TIME from the batch", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../../emulator/eventBuilder";
+import { toPolledRecord } from "../../../emulator/eventBuilder";
 import {
   buildKafkaFailureMessages,
   buildS3FailureDocument,
@@ -7,7 +8,7 @@ import {
   s3FailureObjectKey,
 } from "../../../emulator/onFailure";
 import type { FailedBatch } from "../../../emulator/types";
-import { polled } from "./records";
+import { message, polled } from "./records";
 
 const envelope: EventEnvelope = {
   eventSource: "aws:kafka",
@@ -90,5 +91,35 @@ describe("s3FailureObjectKey", () => {
     expect(s3FailureObjectKey("on-failure", uuid, failed)).toBe(key);
     expect(s3FailureObjectKey("", uuid, failed).startsWith("aws/lambda/")).toBe(true);
     expect(mappingUuid("group-1")).toBe(uuid);
+  });
+});
+
+describe("a record whose timestamp is outside JavaScript's date range", () => {
+  // A producer writing nanoseconds: 1.7e18 is far past Date's limit of 8.64e15 ms.
+  const nanoseconds = "1763800000000000000";
+  const outOfRange: FailedBatch = {
+    ...failed,
+    records: [
+      toPolledRecord("user-events", 1, message(5, '{"n":5}', { timestamp: nanoseconds })),
+      toPolledRecord("user-events", 1, message(6, '{"n":6}')),
+    ],
+  };
+
+  it("still gets an S3 document, its time given as the raw milliseconds", () => {
+    const document = buildS3FailureDocument(outOfRange, context);
+
+    expect(document.KafkaBatchInfo.recordsInfo["user-events-1"]).toMatchObject({
+      firstRecordArrivalTime: String(Number(nanoseconds)),
+      lastRecordArrivalTime: "2025-11-22T08:26:40.006Z",
+    });
+  });
+
+  it("still gets its Kafka message", () => {
+    const [first] = buildKafkaFailureMessages(outOfRange, context);
+
+    expect(JSON.parse(first?.value ?? "{}").KafkaBatchInfo.recordInfo).toEqual({
+      offset: "5",
+      timestamp: String(Number(nanoseconds)),
+    });
   });
 });

@@ -145,6 +145,23 @@ describe("judgeInvocation: errors", () => {
     expect(verdict).toMatchObject({ failure: "timeout", reason: "Task timed out after 3.00 seconds" });
   });
 
+  it("a runtime that exited mid-invocation fails the whole batch, even with partial responses off", () => {
+    const outcome = {
+      kind: "runtime-exited",
+      errorType: "Runtime.OutOfMemory",
+      message: "Runtime exited with error: signal: killed",
+    } as const;
+
+    for (const reportBatchItemFailures of [true, false]) {
+      expect(judgeInvocation(batch, outcome, { ...options, reportBatchItemFailures })).toEqual({
+        kind: "failure",
+        failure: "runtime-exit",
+        reason: "Runtime.OutOfMemory: Runtime exited with error: signal: killed",
+        functionError: "Unhandled",
+      });
+    }
+  });
+
   it("ignores the response entirely when partial responses are off", () => {
     const verdict = judgeInvocation(batch, returned({ batchItemFailures: [{ itemIdentifier: "garbage" }] }), {
       ...options,

@@ -17,6 +17,8 @@ describe("resolveMappingSettings", () => {
       eventSourceArn: undefined,
       timeoutMs: 60_000,
       groupId: "emulator-orders",
+      partialFailuresCountAsRetries: false,
+      memorySizeMb: 512,
     });
   });
 
@@ -41,6 +43,7 @@ describe("resolveMappingSettings", () => {
     [{ retryAttempts: -2 }, /retryAttempts/],
     [{ maxRecordAgeS: 30 }, /maxRecordAgeS must be -1 \(infinite\) or 60..604800/],
     [{ timeoutS: 901 }, /timeoutS/],
+    [{ memorySizeMb: 64 }, /memorySizeMb must be an integer in 128..10240/],
     [{ onFailure: "kafka://orders" }, /is a source topic/],
     [{ onFailure: "sqs://queue" }, /must be s3:\/\/bucket\[\/prefix\] or kafka:\/\/topic/],
     [{ topics: [] }, /topics must name at least one topic/],
@@ -86,6 +89,8 @@ describe("parseCliArgs", () => {
         "--until-idle-ms=3000",
         "--concurrency=3",
         "--bundle",
+        "--sandbox",
+        "--memory-mb=1024",
       ],
       { EMULATOR_SASL_PASSWORD: "p" },
     );
@@ -94,6 +99,7 @@ describe("parseCliArgs", () => {
     if (parsed.help) return;
     expect(parsed.handlerExport).toBe("handler");
     expect(parsed.bundle).toBe(true);
+    expect(parsed.sandbox).toBe(true);
     expect(parsed.settings).toMatchObject({
       topics: ["employees", "user-events"],
       batchSize: 50,
@@ -107,6 +113,7 @@ describe("parseCliArgs", () => {
       timeoutS: 2.5,
       eventSource: "aws:kafka",
       concurrency: 3,
+      memorySizeMb: 1024,
     });
     expect(parsed.connection).toMatchObject({
       brokers: ["127.0.0.1:9092"],
