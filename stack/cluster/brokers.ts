@@ -65,11 +65,15 @@ export async function killBroker(nodeId: number, options: StackOptions = {}): Pr
   const context = serviceContext(options);
   const { node, pid } = await ourNode(context, nodeId);
   signalGroup(pid, "SIGKILL");
-  await waitFor(
-    `node ${nodeId} (pid ${pid}) to die`,
-    10_000,
-    async () => (await livePid(node, context.layout)) === undefined,
-  );
+  // The kernel drops a dying process's command line before it closes its sockets: wait for both, so
+  // nobody sees the port still answering after the kill returned.
+  await waitFor(`node ${nodeId} (pid ${pid}) to die and close its ports`, 10_000, async () => {
+    if ((await livePid(node, context.layout)) !== undefined) return false;
+    const open = await Promise.all(
+      [node.port, node.controllerPort].map((port) => isPortOpen(LOOPBACK, port)),
+    );
+    return !open.includes(true);
+  });
   return describeNode(node, context);
 }
 
