@@ -2,6 +2,8 @@
  * Idempotent provisioning: each `ensure*` creates what is missing and leaves what exists, so it is
  * safe on every start, on a stack someone else started (docker compose) and from tests.
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -45,7 +47,9 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicSpec[]): 
     const needsDefault = missing.some((t) => t.replicationFactor === undefined);
     const clusterDefault = needsDefault ? await defaultReplicationFactor(admin) : 1;
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs's own wait gives up on the first UNKNOWN_TOPIC_OR_PARTITION, which a broker of a
+      // cluster answers until the controller's record of the new topic reaches it; waited for below.
+      waitForLeaders: false,
       topics: missing.map((t) => ({
         topic: t.name,
         numPartitions: t.numPartitions,
@@ -53,6 +57,7 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicSpec[]): 
         configEntries: Object.entries(t.configEntries ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });
+    await waitForLeaders(admin, missing);
   }
   if (existing.length > 0) {
     const { topics: metadata } = await admin.fetchTopicMetadata({ topics: existing.map((t) => t.name) });
@@ -141,6 +146,37 @@ export async function provisionStack(
     await admin.disconnect().catch(() => undefined);
     s3.destroy();
     dynamodb.destroy();
+  }
+}
+
+/** Metadata answers of a broker that has not caught up with the controller yet. */
+const METADATA_LAG = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE"]);
+const LEADERS_TIMEOUT_MS = 30_000;
+
+/**
+ * Resolves once metadata shows every partition of the new topics with a leader, so a producer right
+ * after provisioning finds them.
+ */
+async function waitForLeaders(admin: Admin, topics: readonly TopicSpec[]): Promise<void> {
+  const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+  const names = topics.map((t) => t.name);
+  for (;;) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: names });
+      const led = topics.every((spec) => {
+        const partitions = metadata.find((m) => m.name === spec.name)?.partitions ?? [];
+        return partitions.length >= spec.numPartitions && partitions.every((p) => p.leader >= 0);
+      });
+      if (led) return;
+    } catch (error) {
+      if (!METADATA_LAG.has((error as { type?: string }).type ?? "")) throw error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `topics ${names.join(", ")} have no leader for every partition after ${LEADERS_TIMEOUT_MS} ms`,
+      );
+    }
+    await sleep(100);
   }
 }
 
