@@ -1,11 +1,11 @@
 import { join, resolve } from "node:path";
 import { DEFAULT_STACK_DIR } from "./constants";
-import type { ServiceName, StackLayout, StackOptions } from "./types";
+import type { ServiceInstance, ServiceName, StackLayout, StackOptions } from "./types";
 
 /**
  * Directory layout under `.stack/`: `lib/` holds the fetched jars (kept across `down`), `data/` the
- * broker log and S3 objects (kept across restarts so a stopped broker comes back with its topics),
- * `logs/` one file per service, `run/` pid files.
+ * broker logs and S3 objects (kept across restarts so a stopped broker comes back with its topics),
+ * `logs/` one file per service or Kafka node, `run/` pid files.
  */
 export function stackLayout(options: Pick<StackOptions, "env" | "stackDir"> = {}): StackLayout {
   const env = options.env ?? process.env;
@@ -19,9 +19,24 @@ export function stackLayout(options: Pick<StackOptions, "env" | "stackDir"> = {}
     runDir,
     logDir,
     serviceLib: (service: ServiceName) => join(libDir, service),
-    dataDir: (service: ServiceName) => join(root, "data", service),
-    confDir: (service: ServiceName) => join(root, "conf", service),
-    logFile: (service: ServiceName) => join(logDir, `${service}.log`),
-    pidFile: (service: ServiceName) => join(runDir, `${service}.pid`),
+    dataDir: (name: string) => join(root, "data", name),
+    confDir: (name: string) => join(root, "conf", name),
+    logFile: (name: string) => join(logDir, `${name}.log`),
+    pidFile: (name: string) => join(runDir, `${name}.pid`),
+  };
+}
+
+/** The one process of a service that runs a single JVM (DynamoDB Local, S3Proxy). */
+export function singleInstance(layout: StackLayout, service: ServiceName, port: number): ServiceInstance {
+  return {
+    service,
+    name: service,
+    port,
+    dataDir: layout.dataDir(service),
+    confDir: layout.confDir(service),
+    logFile: layout.logFile(service),
+    pidFile: layout.pidFile(service),
+    nodeId: undefined,
+    writesClassArchive: true,
   };
 }

@@ -55,6 +55,7 @@ export async function readLivePid(pidFile: string, marker: string): Promise<numb
   }
   const pid = Number.parseInt(raw.trim(), 10);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  // A whole argument, not a substring: node `kafka`'s marker is a prefix of node `kafka-1`'s.
   return isProcessAlive(pid) && commandLineOf(pid).includes(marker) ? pid : undefined;
 }
 
@@ -68,13 +69,35 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-function commandLineOf(pid: number): string {
+/**
+ * True when the process is stopped by a signal (SIGSTOP): it holds its ports and accepts
+ * connections, but answers nothing until SIGCONT.
+ */
+export function isProcessPaused(pid: number): boolean {
   try {
-    if (existsSync("/proc")) return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-    // macOS has no /proc.
-    return execFileSync("ps", ["-ww", "-o", "args=", "-p", String(pid)], { encoding: "utf8" });
+    if (existsSync("/proc")) {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // "pid (command) state ...": the command may hold spaces and parentheses, the state follows the last ")".
+      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      return state === "T" || state === "t";
+    }
+    return execFileSync("ps", ["-o", "state=", "-p", String(pid)], { encoding: "utf8" })
+      .trim()
+      .startsWith("T");
   } catch {
-    return "";
+    return false;
+  }
+}
+
+function commandLineOf(pid: number): string[] {
+  try {
+    if (existsSync("/proc")) return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    // macOS has no /proc, and ps joins the arguments with spaces; our markers hold none.
+    return execFileSync("ps", ["-ww", "-o", "args=", "-p", String(pid)], { encoding: "utf8" })
+      .trim()
+      .split(" ");
+  } catch {
+    return [];
   }
 }
 
@@ -84,6 +107,8 @@ function commandLineOf(pid: number): string {
  */
 export async function stopProcessGroup(pid: number, timeoutMs: number): Promise<"terminated" | "killed"> {
   signalGroup(pid, "SIGTERM");
+  // A paused process (SIGSTOP) only acts on SIGTERM once it runs again.
+  signalGroup(pid, "SIGCONT");
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isProcessAlive(pid)) return "terminated";
@@ -94,7 +119,8 @@ export async function stopProcessGroup(pid: number, timeoutMs: number): Promise<
   return "killed";
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+/** Signals the process group the process leads (our launches each lead one), else the process. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {

@@ -2,6 +2,8 @@
  * Idempotent provisioning: each `ensure*` creates what is missing and leaves what exists, so it is
  * safe on every start, on a stack someone else started (docker compose) and from tests.
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -15,7 +17,15 @@ import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/clien
 import { type Admin, Kafka } from "kafkajs";
 import { type Config, loadConfig } from "../functions/lib/config";
 import { localDynamoDbClientConfig, localKafkaConfig, localS3ClientConfig } from "./clients";
+import { replicationDefaults } from "./kafkaCluster";
 import type { StackTopology, TableSpec, TopicSpec } from "./topology";
+
+const REPLICATION_FACTOR = "default.replication.factor";
+/**
+ * kafkajs's ConfigResourceTypes.BROKER; the enum is not among the names Node finds in kafkajs's
+ * CommonJS exports, so it cannot be imported by name from ESM.
+ */
+const BROKER_RESOURCE = 4;
 
 export interface EnsureResult {
   readonly created: readonly string[];
@@ -24,22 +34,30 @@ export interface EnsureResult {
 
 /**
  * Creates missing topics and grows existing ones that have fewer partitions than declared (Kafka
- * cannot shrink a topic, so more partitions than declared are left alone).
+ * cannot shrink a topic, so more partitions than declared are left alone). A spec without a
+ * replication factor gets the cluster's default for the brokers it has: 3 replicas on a
+ * three-broker cluster, where `min.insync.replicas=2` lets acks=all writes go on with one broker
+ * down. kafkajs's CreateTopics (v3) predates "-1 means the broker's default", hence counting here.
  */
 export async function ensureTopics(admin: Admin, topics: readonly TopicSpec[]): Promise<EnsureResult> {
   const present = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !present.has(t.name));
   const existing = topics.filter((t) => present.has(t.name));
   if (missing.length > 0) {
+    const needsDefault = missing.some((t) => t.replicationFactor === undefined);
+    const clusterDefault = needsDefault ? await defaultReplicationFactor(admin) : 1;
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs's own wait gives up on the first UNKNOWN_TOPIC_OR_PARTITION, which a broker of a
+      // cluster answers until the controller's record of the new topic reaches it; waited for below.
+      waitForLeaders: false,
       topics: missing.map((t) => ({
         topic: t.name,
         numPartitions: t.numPartitions,
-        replicationFactor: t.replicationFactor,
+        replicationFactor: t.replicationFactor ?? clusterDefault,
         configEntries: Object.entries(t.configEntries ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });
+    await waitForLeaders(admin, missing);
   }
   if (existing.length > 0) {
     const { topics: metadata } = await admin.fetchTopicMetadata({ topics: existing.map((t) => t.name) });
@@ -129,6 +147,51 @@ export async function provisionStack(
     s3.destroy();
     dynamodb.destroy();
   }
+}
+
+/** Metadata answers of a broker that has not caught up with the controller yet. */
+const METADATA_LAG = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE"]);
+const LEADERS_TIMEOUT_MS = 30_000;
+
+/**
+ * Resolves once metadata shows every partition of the new topics with a leader, so a producer right
+ * after provisioning finds them.
+ */
+async function waitForLeaders(admin: Admin, topics: readonly TopicSpec[]): Promise<void> {
+  const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+  const names = topics.map((t) => t.name);
+  for (;;) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: names });
+      const led = topics.every((spec) => {
+        const partitions = metadata.find((m) => m.name === spec.name)?.partitions ?? [];
+        return partitions.length >= spec.numPartitions && partitions.every((p) => p.leader >= 0);
+      });
+      if (led) return;
+    } catch (error) {
+      if (!METADATA_LAG.has((error as { type?: string }).type ?? "")) throw error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `topics ${names.join(", ")} have no leader for every partition after ${LEADERS_TIMEOUT_MS} ms`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+async function defaultReplicationFactor(admin: Admin): Promise<number> {
+  const { brokers } = await admin.describeCluster();
+  const broker = brokers[0];
+  if (broker === undefined) return 1;
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: BROKER_RESOURCE, name: String(broker.nodeId), configNames: [REPLICATION_FACTOR] }],
+  });
+  const entry = resources[0]?.configEntries.find((e) => e.configName === REPLICATION_FACTOR);
+  const value = Number(entry?.configValue);
+  // A broker that hides its configuration: as many replicas as brokers answer, up to MSK's 3.
+  return Number.isInteger(value) && value > 0 ? value : replicationDefaults(brokers.length).replicationFactor;
 }
 
 async function ensureBuckets(s3: S3Client, buckets: readonly string[]): Promise<EnsureResult> {

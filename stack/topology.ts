@@ -11,7 +11,11 @@ import { ATTEMPTS_TABLE, DEAD_LETTER_TABLE } from "../functions/lib/tables";
 export interface TopicSpec {
   readonly name: string;
   readonly numPartitions: number;
-  readonly replicationFactor: number;
+  /**
+   * Replicas per partition; undefined takes the cluster's default: 3 on three brokers or more, as
+   * many as there are brokers below that (see replicationDefaults in stack/kafkaCluster.ts).
+   */
+  readonly replicationFactor?: number;
   /** Topic-level configs such as `retention.ms`. */
   readonly configEntries?: Readonly<Record<string, string>>;
 }
@@ -31,9 +35,9 @@ export interface StackTopology {
 /** Three partitions so every test sees more than one partition's ordering. */
 export const DEFAULT_PARTITIONS = 3;
 
-/** A topic with the local defaults: 3 partitions, replication 1 (there is one broker). */
+/** A topic with the local defaults: 3 partitions, the cluster's replication factor. */
 export function topicSpec(name: string, overrides: Partial<Omit<TopicSpec, "name">> = {}): TopicSpec {
-  return { name, numPartitions: DEFAULT_PARTITIONS, replicationFactor: 1, ...overrides };
+  return { name, numPartitions: DEFAULT_PARTITIONS, ...overrides };
 }
 
 /** Source, target and dead-letter topics of each pipeline. */

@@ -1,19 +1,15 @@
 /**
  * DynamoDB Local (AWS's own), in memory, behind a small launcher that binds it to 127.0.0.1.
  */
-import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { localDynamoDbClientConfig } from "../clients";
 import { DYNAMODB_LOCAL_VERSION, LOOPBACK, SQLITE4JAVA_VERSION } from "../constants";
-import { StackError } from "../errors";
+import { compileJavaSource } from "../javaSources";
+import { singleInstance } from "../layout";
 import type { LaunchContext, ServiceContext, ServiceDefinition } from "../types";
 
-const LAUNCHER_CLASS = "LoopbackDynamoDbLocal";
-const LAUNCHER_SOURCE = fileURLToPath(new URL(`../java/${LAUNCHER_CLASS}.java`, import.meta.url));
+const LAUNCHER = { className: "LoopbackDynamoDbLocal", service: "dynamodb" } as const;
 
 function classesDir(context: LaunchContext): string {
   return join(context.layout.serviceLib("dynamodb"), "classes");
@@ -35,25 +31,10 @@ export const dynamoDbService: ServiceDefinition = {
   // The launcher class sits in a directory, which AppCDS cannot archive from.
   classDataSharing: false,
   stopTimeoutMs: 10_000,
-  port: (ports) => ports.dynamodb,
+  instances: (context) => [singleInstance(context.layout, "dynamodb", context.ports.dynamodb)],
 
   async prepare(context: LaunchContext): Promise<void> {
-    const source = await readFile(LAUNCHER_SOURCE);
-    const digest = createHash("sha256").update(source).digest("hex");
-    const stamp = join(classesDir(context), ".source-sha256");
-    if ((await readFile(stamp, "utf8").catch(() => "")) === digest) return;
-    await mkdir(classesDir(context), { recursive: true });
-    const result = spawnSync(
-      context.java.javac,
-      ["-d", classesDir(context), "-cp", join(context.jarsDir, "*"), LAUNCHER_SOURCE],
-      { encoding: "utf8" },
-    );
-    if (result.status !== 0) {
-      throw new StackError(`javac could not compile ${LAUNCHER_SOURCE}: ${result.stderr}`, {
-        service: "dynamodb",
-      });
-    }
-    await writeFile(stamp, digest);
+    await compileJavaSource(LAUNCHER, context.java.javac, classesDir(context), join(context.jarsDir, "*"));
   },
 
   javaArgs(context: LaunchContext): string[] {
@@ -68,7 +49,7 @@ export const dynamoDbService: ServiceDefinition = {
       `-Dstack.bindHost=${LOOPBACK}`,
       "-cp",
       [classesDir(context), join(context.jarsDir, "*")].join(delimiter),
-      LAUNCHER_CLASS,
+      LAUNCHER.className,
       "-inMemory",
       // One database for every access key and region, so functions under test and the tests see the
       // same tables whatever credentials their SDK picked up.

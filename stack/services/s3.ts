@@ -8,6 +8,7 @@ import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { localS3ClientConfig } from "../clients";
 import { LOCAL_CREDENTIALS, LOOPBACK, S3PROXY_VERSION } from "../constants";
 import { StackError } from "../errors";
+import { singleInstance } from "../layout";
 import type { LaunchContext, ServiceContext, ServiceDefinition, StackPorts } from "../types";
 
 /** Fixed credentials checked with AWS signature v2 or v4, like MinIO in docker-compose.yml. */
@@ -45,7 +46,7 @@ export const s3Service: ServiceDefinition = {
   ],
   classDataSharing: true,
   stopTimeoutMs: 10_000,
-  port: (ports) => ports.s3,
+  instances: (context) => [singleInstance(context.layout, "s3", context.ports.s3)],
 
   async prepare(context: LaunchContext): Promise<void> {
     const confDir = context.layout.confDir("s3");

@@ -2,8 +2,15 @@
  * Vitest global setup of the integration project: starts the local stack once when it is not already
  * up, provisions it, and at the end stops only the services this run started (and only when no other
  * test run still uses them). A stack started by `npm run stack:up` or docker compose is left running.
+ *
+ * Kafka runs as a three-broker cluster, like MSK over three Availability Zones, unless
+ * STACK_KAFKA_BROKERS asks otherwise or a stack of this checkout already runs with another count
+ * (which is reused; the tests that need three brokers then skip, saying so). Every test worker, and
+ * every function under test, gets the whole broker list as KAFKA_BROKERS.
  */
+import { recordedBrokerCount, requestedBrokerCount } from "../../stack/brokerCount";
 import { LOCAL_CREDENTIALS } from "../../stack/constants";
+import { BROKERS_VARIABLE } from "../../stack/kafkaCluster";
 import { stackLayout } from "../../stack/layout";
 import { acquireStackLease, releaseStackLease, type StackLease } from "../../stack/leases";
 import { startStack, stopStack } from "../../stack/stack";
@@ -14,6 +21,9 @@ let lease: StackLease | undefined;
 let startedHere: ServiceName[] = [];
 
 const log = (line: string) => console.log(`[stack] ${line}`);
+
+/** Brokers of the integration stack when nothing says otherwise; see the README on start-up times. */
+export const INTEGRATION_BROKERS = 3;
 
 export async function setup(): Promise<void> {
   silenceKafkajsTimeoutWarning();
@@ -27,14 +37,25 @@ export async function setup(): Promise<void> {
   process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
   process.env.AWS_REGION ??= "us-east-1";
 
-  lease = await acquireStackLease(stackLayout());
+  const layout = stackLayout();
+  lease = await acquireStackLease(layout);
   const began = Date.now();
-  const { services } = await startStack({ log });
-  startedHere = services.filter((s) => s.origin === "started").map((s) => s.service);
-  const reused = services.filter((s) => s.origin !== "started").map((s) => s.service);
+  const brokers = requestedBrokerCount({}) ?? recordedBrokerCount(layout) ?? INTEGRATION_BROKERS;
+  const { services, kafkaBrokers } = await startStack({ log, brokers });
+  // Test workers are forked after this: they and the functions under test bootstrap from every node,
+  // and stack calls in tests (startService, the fault controls) see the same cluster size.
+  process.env[BROKERS_VARIABLE] = String(brokers);
+  process.env.KAFKA_BROKERS ??= kafkaBrokers.join(",");
+  startedHere = [...new Set(services.filter((s) => s.origin === "started").map((s) => s.service))];
+  const reused = services.filter((s) => s.origin !== "started").map((s) => s.instance);
   log(
-    `ready in ${((Date.now() - began) / 1000).toFixed(1)} s` +
-      (startedHere.length > 0 ? `; started ${startedHere.join(", ")}` : "") +
+    `ready in ${((Date.now() - began) / 1000).toFixed(1)} s with ${brokers} broker(s)` +
+      (startedHere.length > 0
+        ? `; started ${services
+            .filter((s) => s.origin === "started")
+            .map((s) => s.instance)
+            .join(", ")}`
+        : "") +
       (reused.length > 0 ? `; reused ${reused.join(", ")}` : ""),
   );
 }

@@ -1,8 +1,10 @@
 import { type Admin, Kafka, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localKafkaConfig } from "../../../stack/clients";
+import { replicationDefaults } from "../../../stack/kafkaCluster";
 import { ensureTopics } from "../../../stack/provision";
 import { topicSpec } from "../../../stack/topology";
+import { stackBrokers } from "../../support/cluster";
 import { consumeRecords } from "../../support/kafka";
 import { uniqueName } from "../../support/names";
 
@@ -36,13 +38,14 @@ describe("Kafka (local broker) through kafkajs", () => {
     return name;
   }
 
-  it("creates topics with 3 partitions and replication 1", async () => {
+  it("creates topics with 3 partitions, each replicated on every broker up to 3", async () => {
     const topic = await newTopic("created");
+    const replicas = replicationDefaults(stackBrokers().length).replicationFactor;
 
     const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [topic] });
 
     expect(metadata[0]?.partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2]);
-    expect(metadata[0]?.partitions.every((p) => p.replicas.length === 1)).toBe(true);
+    expect(metadata[0]?.partitions.every((p) => p.replicas.length === replicas)).toBe(true);
   });
 
   it("round-trips keys, binary headers and tombstones on all three partitions with acks=-1", async () => {

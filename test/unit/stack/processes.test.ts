@@ -33,7 +33,9 @@ async function launchNode(script: string, marker: string): Promise<{ pid: number
   const pidFile = join(dir, "service.pid");
   const pid = await launchDetached({
     command: process.execPath,
-    args: [marker, "-e", script],
+    // The marker goes after the script, as an argument Node leaves in /proc/<pid>/cmdline: a
+    // `--title=` marker is replaced by the title as soon as Node starts, so reading it raced the child.
+    args: ["-e", script, "--", marker],
     cwd: dir,
     logFile: join(dir, "service.log"),
     pidFile,
@@ -44,11 +46,11 @@ async function launchNode(script: string, marker: string): Promise<{ pid: number
 
 describe("launchDetached / readLivePid / stopProcessGroup", () => {
   it("records the pid, recognises the process by its marker, and stops it with SIGTERM", async () => {
-    const marker = `--title=stack-test-${process.pid}-a`;
+    const marker = `-Dstack-test=${process.pid}-a`;
     const { pid, pidFile } = await launchNode("setInterval(() => {}, 1000)", marker);
 
     const found = await readLivePid(pidFile, marker);
-    const notOurs = await readLivePid(pidFile, "--title=someone-else");
+    const notOurs = await readLivePid(pidFile, "-Dstack-test=someone-else");
     const result = await stopProcessGroup(pid, 5_000);
 
     expect(found).toBe(pid);
@@ -57,8 +59,19 @@ describe("launchDetached / readLivePid / stopProcessGroup", () => {
     expect(isProcessAlive(pid)).toBe(false);
   });
 
+  it("matches the marker as a whole argument, so node kafka never claims the JVM of node kafka-1", async () => {
+    const marker = `-Dstack-test=${process.pid}#kafka-1`;
+    const { pid, pidFile } = await launchNode("setInterval(() => {}, 1000)", marker);
+
+    const prefix = await readLivePid(pidFile, `-Dstack-test=${process.pid}#kafka`);
+    const exact = await readLivePid(pidFile, marker);
+
+    expect(prefix).toBeUndefined();
+    expect(exact).toBe(pid);
+  });
+
   it("kills a process that ignores SIGTERM once the grace period is over", async () => {
-    const marker = `--title=stack-test-${process.pid}-b`;
+    const marker = `-Dstack-test=${process.pid}-b`;
     const { pid } = await launchNode(
       "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)",
       marker,

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { kafkaCluster } from "../../../stack/kafkaCluster";
+import { stackLayout } from "../../../stack/layout";
 import { kafkaServerProperties, randomClusterId, s3ProxyProperties } from "../../../stack/services";
 
 const ports = { kafka: 19092, kafkaController: 19093, dynamodb: 18000, s3: 19000 };
+const layout = stackLayout({ stackDir: "/stack" });
 
 function parse(properties: string): Record<string, string> {
   return Object.fromEntries(
@@ -16,14 +19,16 @@ function parse(properties: string): Record<string, string> {
 }
 
 describe("kafkaServerProperties", () => {
-  const props = parse(kafkaServerProperties(ports, "/data/kafka"));
+  const single = kafkaCluster(ports, layout, 1);
+  const props = parse(kafkaServerProperties(single.nodes[0] as (typeof single.nodes)[0], single));
 
   it("runs one KRaft node as broker and controller on loopback only", () => {
     expect(props["process.roles"]).toBe("broker,controller");
+    expect(props["node.id"]).toBe("1");
     expect(props.listeners).toBe("PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093");
     expect(props["advertised.listeners"]).toBe("PLAINTEXT://127.0.0.1:19092");
     expect(props["controller.quorum.voters"]).toBe("1@127.0.0.1:19093");
-    expect(props["log.dirs"]).toBe("/data/kafka");
+    expect(props["log.dirs"]).toBe("/stack/data/kafka");
   });
 
   it("never creates topics on first use, so a missing topic is an error the pipeline sees", () => {
@@ -36,6 +41,37 @@ describe("kafkaServerProperties", () => {
     expect(props["transaction.state.log.replication.factor"]).toBe("1");
     expect(Number(props["log.segment.bytes"])).toBeLessThanOrEqual(1_048_576);
     expect(props["num.partitions"]).toBe("3");
+  });
+});
+
+describe("kafkaServerProperties of a three-node cluster", () => {
+  const cluster = kafkaCluster(ports, layout, 3);
+  const nodes = cluster.nodes.map((node) => parse(kafkaServerProperties(node, cluster)));
+
+  it("gives each node its own id, ports and log directory, and all three the same voters", () => {
+    expect(nodes.map((p) => p["node.id"])).toEqual(["1", "2", "3"]);
+    expect(nodes.map((p) => p["advertised.listeners"])).toEqual([
+      "PLAINTEXT://127.0.0.1:19092",
+      "PLAINTEXT://127.0.0.1:19094",
+      "PLAINTEXT://127.0.0.1:19096",
+    ]);
+    expect(nodes[2]?.listeners).toBe("PLAINTEXT://127.0.0.1:19096,CONTROLLER://127.0.0.1:19097");
+    expect(new Set(nodes.map((p) => p["log.dirs"])).size).toBe(3);
+    for (const p of nodes) {
+      expect(p["controller.quorum.voters"]).toBe("1@127.0.0.1:19093,2@127.0.0.1:19095,3@127.0.0.1:19097");
+    }
+  });
+
+  it("replicates every topic, internal ones included, three times with two in sync, as MSK on three AZs", () => {
+    for (const p of nodes) {
+      expect(p["default.replication.factor"]).toBe("3");
+      expect(p["min.insync.replicas"]).toBe("2");
+      expect(p["offsets.topic.replication.factor"]).toBe("3");
+      expect(p["transaction.state.log.replication.factor"]).toBe("3");
+      expect(p["transaction.state.log.min.isr"]).toBe("2");
+      expect(p["share.coordinator.state.topic.replication.factor"]).toBe("3");
+      expect(p["share.coordinator.state.topic.min.isr"]).toBe("2");
+    }
   });
 });
 

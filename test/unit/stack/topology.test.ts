@@ -10,7 +10,7 @@ import {
 } from "../../../stack/topology";
 
 describe("localTopology", () => {
-  it("declares each pipeline's source, target and DLQ topic with 3 partitions and replication 1", () => {
+  it("declares each pipeline's source, target and DLQ topic with 3 partitions and the cluster's replication", () => {
     const { topics } = localTopology(loadConfig({}));
 
     expect(topics.map((t) => t.name)).toEqual([
@@ -21,7 +21,7 @@ describe("localTopology", () => {
       "user-events.processed",
       "user-events.dlq",
     ]);
-    expect(topics.every((t) => t.numPartitions === 3 && t.replicationFactor === 1)).toBe(true);
+    expect(topics.every((t) => t.numPartitions === 3 && t.replicationFactor === undefined)).toBe(true);
   });
 
   it("takes bucket and table names from the configuration", () => {
@@ -93,12 +93,7 @@ describe("topicSpec", () => {
   it("applies overrides over the local defaults", () => {
     const spec = topicSpec("orders", { numPartitions: 6, configEntries: { "retention.ms": "60000" } });
 
-    expect(spec).toEqual({
-      name: "orders",
-      numPartitions: 6,
-      replicationFactor: 1,
-      configEntries: { "retention.ms": "60000" },
-    });
+    expect(spec).toEqual({ name: "orders", numPartitions: 6, configEntries: { "retention.ms": "60000" } });
   });
 
   it("is what LOCAL_TOPICS is built from", () => {

@@ -1,0 +1,117 @@
+import type { Admin } from "kafkajs";
+import { describe, expect, it } from "vitest";
+import { ensureTopics } from "../../../stack/provision";
+import { topicSpec } from "../../../stack/topology";
+
+/** kafkajs raises broker errors with their code name as `type`. */
+function brokerError(type: string): Error {
+  return Object.assign(new Error(`broker says ${type}`), { type, retriable: true });
+}
+
+interface FakeCluster {
+  readonly admin: Admin;
+  readonly created: { topic: string; replicationFactor?: number; numPartitions?: number }[];
+  metadataCalls: number;
+}
+
+/**
+ * An admin client on a three-broker KRaft cluster whose brokers learn of a new topic a moment after
+ * CreateTopics returns: the first metadata requests answer UNKNOWN_TOPIC_OR_PARTITION, then the
+ * partitions have no leader yet, then they do. Real brokers do this only now and then, hence a fake.
+ */
+function laggingCluster(lagRequests = 2): FakeCluster {
+  const topics = new Map<string, number>();
+  const cluster: FakeCluster = {
+    created: [],
+    metadataCalls: 0,
+    admin: {
+      listTopics: async () => [...topics.keys()],
+      describeCluster: async () => ({
+        brokers: [1, 2, 3].map((nodeId) => ({ nodeId, host: "127.0.0.1", port: 9090 + nodeId })),
+        controller: 1,
+        clusterId: "test",
+      }),
+      describeConfigs: async () => ({
+        resources: [
+          {
+            errorCode: 0,
+            errorMessage: null,
+            resourceName: "1",
+            resourceType: 4,
+            configEntries: [
+              {
+                configName: "default.replication.factor",
+                configValue: "3",
+                readOnly: true,
+                isDefault: false,
+                configSource: 4,
+                isSensitive: false,
+                configSynonyms: [],
+              },
+            ],
+          },
+        ],
+        throttleTime: 0,
+      }),
+      createTopics: async ({ topics: specs }: { topics: { topic: string; numPartitions?: number }[] }) => {
+        for (const spec of specs) {
+          topics.set(spec.topic, spec.numPartitions ?? 1);
+          cluster.created.push(spec);
+        }
+        return true;
+      },
+      fetchTopicMetadata: async ({ topics: names = [] }: { topics?: string[] } = {}) => {
+        cluster.metadataCalls += 1;
+        if (cluster.metadataCalls <= lagRequests) throw brokerError("UNKNOWN_TOPIC_OR_PARTITION");
+        const leader = cluster.metadataCalls <= lagRequests + 1 ? -1 : 1;
+        return {
+          topics: names.map((name) => ({
+            name,
+            partitions: Array.from({ length: topics.get(name) ?? 0 }, (_, partitionId) => ({
+              partitionErrorCode: 0,
+              partitionId,
+              leader,
+              replicas: [1, 2, 3],
+              isr: [1, 2, 3],
+              offlineReplicas: [],
+            })),
+          })),
+        };
+      },
+    } as unknown as Admin,
+  };
+  return cluster;
+}
+
+describe("ensureTopics", () => {
+  it("waits out brokers that do not know a new topic yet, until every partition has a leader", async () => {
+    const cluster = laggingCluster();
+
+    const result = await ensureTopics(cluster.admin, [topicSpec("orders")]);
+
+    expect(result).toEqual({ created: ["orders"], existing: [] });
+    expect(cluster.metadataCalls).toBe(4);
+  });
+
+  it("gives a topic without a replication factor the brokers' default.replication.factor", async () => {
+    const cluster = laggingCluster(0);
+
+    await ensureTopics(cluster.admin, [topicSpec("orders"), topicSpec("audit", { replicationFactor: 1 })]);
+
+    expect(cluster.created.map((t) => [t.topic, t.replicationFactor])).toEqual([
+      ["orders", 3],
+      ["audit", 1],
+    ]);
+  });
+
+  it("does not wait on errors that are not metadata lag", async () => {
+    const cluster = laggingCluster(0);
+    cluster.admin.fetchTopicMetadata = async () => {
+      throw brokerError("TOPIC_AUTHORIZATION_FAILED");
+    };
+
+    await expect(ensureTopics(cluster.admin, [topicSpec("orders")])).rejects.toThrow(
+      /TOPIC_AUTHORIZATION_FAILED/,
+    );
+  });
+});
