@@ -15,8 +15,8 @@
  * whose retry the unfixed sink would acknowledge wrongly, and that batch is sent. The probes
  * themselves also hit moved leaders.
  *
- * Measured with the memo line of `PartitionChoices.partitioner()` disabled: wrong receipts in 3 of 3
- * runs (1 to 8 per run, acknowledged messages missing from the topic in 2 of them). With the fix:
+ * Measured with the memo line of `PartitionChoices.partitioner()` disabled: wrong receipts in 4 of 4
+ * runs (1 to 8 per run, acknowledged messages missing from the topic in 3 of them). With the fix:
  * the retried sends are refused (the processor retries them) and every receipt holds its message.
  */
 import { randomUUID } from "node:crypto";
