@@ -20,6 +20,8 @@ export interface CampaignOptions {
 
 export interface CampaignResult {
   readonly runs: readonly ChaosRunResult[];
+  /** Runs that could not be carried out. */
+  readonly errors: readonly string[];
   readonly passed: boolean;
 }
 
@@ -28,15 +30,25 @@ const HANDLER = new URL("./chaosHandler.ts", import.meta.url).pathname;
 export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
   const bundle = await bundleHandler(HANDLER);
   const runs: ChaosRunResult[] = [];
+  const errors: string[] = [];
   for (let i = 0; i < options.runs; i += 1) {
     const seed = options.seed + i;
-    const result = await runChaos({
-      seed,
-      records: options.records,
-      brokers: options.brokers,
-      faults: options.faults,
-      bundle,
-    });
+    let result: ChaosRunResult;
+    try {
+      result = await runChaos({
+        seed,
+        records: options.records,
+        brokers: options.brokers,
+        faults: options.faults,
+        bundle,
+      });
+    } catch (error) {
+      // The run could not be carried out (or checked): a failure of the campaign, never a pass.
+      errors.push(`seed ${seed}: ${(error as Error).message}`);
+      options.log(`seed ${seed} | ERROR ${(error as Error).message}`);
+      options.log(`    replay: ${replayCommand(seed, options)}`);
+      continue;
+    }
     runs.push(result);
     options.log(runLine(result));
     if (!runPassed(result)) {
@@ -44,16 +56,16 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       options.log(`    replay: ${replayCommand(seed, options)}`);
     }
   }
-  const passed = runs.every(runPassed);
+  const passed = errors.length === 0 && runs.every(runPassed);
   options.log("");
   for (const line of summaryTable(runs)) options.log(line);
   mkdirSync(dirname(options.reportFile), { recursive: true });
   writeFileSync(
     options.reportFile,
-    `${JSON.stringify({ date: new Date().toISOString(), options: { ...options, log: undefined }, passed, runs }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), options: { ...options, log: undefined }, passed, errors, runs }, null, 2)}\n`,
   );
   options.log(`report: ${options.reportFile}`);
-  return { runs, passed };
+  return { runs, errors, passed };
 }
 
 export function runPassed(run: ChaosRunResult): boolean {
@@ -78,7 +90,7 @@ export function runLine(run: ChaosRunResult): string {
     `faults ${run.faults.join(" ") || "none"}${run.injectionErrors.length > 0 ? ` (not injected: ${run.injectionErrors.length})` : ""}`,
     `records ${v.records} target ${v.target} dead ${v.deadLettered} on-failure ${v.onFailure}`,
     `missing ${v.missing.length} inconsistent ${v.inconsistencies.length} duplicates ${v.duplicates} order ${v.orderViolations.length}`,
-    `invocations ${run.invocations} timeouts ${run.timeouts} oom ${r.outOfMemory} kills ${r.injectedKills} cold ${r.coldStarts}`,
+    `invocations ${run.invocations} timeouts ${run.timeouts} oom ${r.outOfMemory} kills ${r.injectedKills} cold ${r.coldStarts}${run.mappingRestarts.length > 0 ? ` mapping restarts ${run.mappingRestarts.length}` : ""}`,
     `${(run.durationMs / 1000).toFixed(0)} s`,
     runPassed(run) ? "PASS" : "FAIL",
   ].join(" | ");

@@ -7,7 +7,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { Kafka } from "kafkajs";
 import { EventSourceMappingEmulator } from "../../emulator/EventSourceMappingEmulator";
-import type { RuntimeStats } from "../../emulator/emulatorStats";
+import type { EmulatorStats, RuntimeStats } from "../../emulator/emulatorStats";
 import { TcpOutageProxy } from "../../emulator/faults/TcpOutageProxy";
 import { silentEmulatorLogger } from "../../emulator/logger";
 import { mulberry32 } from "../../emulator/samples/sampleStream";
@@ -52,6 +52,8 @@ export interface ChaosRunResult {
   readonly durationMs: number;
   /** Faults that could not be injected (and why): the run then proves less than planned. */
   readonly injectionErrors: readonly string[];
+  /** Why the emulator stopped and a new one took over (as Lambda's pollers would keep polling). */
+  readonly mappingRestarts: readonly string[];
 }
 
 const PARTITIONS = 3;
@@ -112,49 +114,81 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
       firstAfter = new Map(firstAfter).set(kind, first);
       return i.sequence === first + fault.invocation - 1;
     };
-    const emulator = new EventSourceMappingEmulator({
-      sandbox: {
-        module: options.bundle,
-        environment,
-        functionLog: () => undefined,
-        faults: {
-          holdResponseMs: (i) =>
-            atInvocation(FAULT_KINDS.slowHandler, i) ? (TIMEOUT_S + 2) * 1_000 : undefined,
-          memorySpikeMb: (i) => (atInvocation(FAULT_KINDS.memorySpike, i) ? MEMORY_MB + 200 : undefined),
+    const makeEmulator = () =>
+      new EventSourceMappingEmulator({
+        sandbox: {
+          module: options.bundle,
+          environment,
+          functionLog: () => undefined,
+          faults: {
+            holdResponseMs: (i) =>
+              atInvocation(FAULT_KINDS.slowHandler, i) ? (TIMEOUT_S + 2) * 1_000 : undefined,
+            memorySpikeMb: (i) => (atInvocation(FAULT_KINDS.memorySpike, i) ? MEMORY_MB + 200 : undefined),
+          },
         },
-      },
-      connection: { brokers: config.kafka.brokers, ssl: false, sasl: undefined, clientId: "chaos-emulator" },
-      settings: resolveMappingSettings({
-        topics: [source],
-        groupId: `${source}.group`,
-        batchSize: 100,
-        batchingWindowMs: 200,
-        retryAttempts: 10,
-        bisectBatchOnError: true,
-        onFailure: `s3://${config.archive.bucket}/${onFailurePrefix}`,
-        timeoutS: TIMEOUT_S,
-        memorySizeMb: MEMORY_MB,
-        concurrency: PARTITIONS,
-        retryBackoffMs: 50,
-      }),
-      s3: s3ClientConfig(config),
-      logger: silentEmulatorLogger,
-    });
+        connection: {
+          brokers: config.kafka.brokers,
+          ssl: false,
+          sasl: undefined,
+          clientId: "chaos-emulator",
+        },
+        settings: resolveMappingSettings({
+          topics: [source],
+          groupId: `${source}.group`,
+          batchSize: 100,
+          batchingWindowMs: 200,
+          retryAttempts: 10,
+          bisectBatchOnError: true,
+          onFailure: `s3://${config.archive.bucket}/${onFailurePrefix}`,
+          timeoutS: TIMEOUT_S,
+          memorySizeMb: MEMORY_MB,
+          concurrency: PARTITIONS,
+          retryBackoffMs: 50,
+        }),
+        s3: s3ClientConfig(config),
+        logger: silentEmulatorLogger,
+      });
 
     await producer.connect();
     const emulatorStarted = Date.now();
+    let emulator = makeEmulator();
+    let producingDone = false;
+    const mappingRestarts: string[] = [];
+    // The mapping runs until the stream is drained. When the emulator stops on an error (a broker
+    // that has not heard of the new topic yet answers UNKNOWN_TOPIC_OR_PARTITION), a new one takes
+    // over from the committed offsets, as Lambda's pollers keep polling; its records are not lost.
+    const runMapping = async (): Promise<EmulatorStats[]> => {
+      const stats: EmulatorStats[] = [];
+      const deadline = AbortSignal.timeout(300_000);
+      for (;;) {
+        try {
+          stats.push((await emulator.run({ signal: deadline, untilIdleMs: 4_000 })).stats);
+          if (producingDone || deadline.aborted) return stats;
+        } catch (error) {
+          if (mappingRestarts.length >= 5 || deadline.aborted) throw error;
+          mappingRestarts.push((error as Error).message.split("\n")[0] ?? "");
+          await sleep(1_000);
+        }
+        emulator = makeEmulator();
+      }
+    };
     // Settled into a value at once: a run that fails while records are still being produced must be
     // reported, not crash the campaign as an unhandled rejection.
-    const running = emulator.run({ signal: AbortSignal.timeout(300_000), untilIdleMs: 4_000 }).then(
+    const running = runMapping().then(
       (value) => ({ value }),
       (error: unknown) => ({ error }),
     );
-    const producing = produceChaosRecords(producer, source, records, { partitions: PARTITIONS, windowMs });
+    const producing = produceChaosRecords(producer, source, records, {
+      partitions: PARTITIONS,
+      windowMs,
+    }).finally(() => {
+      producingDone = true;
+    });
     const injecting = Promise.all(
       plan.map(async (fault) => {
         await sleep(Math.max(0, emulatorStarted + fault.atMs - Date.now()));
         try {
-          await inject(fault, { s3Proxy, ddbProxy, emulator, random, source });
+          await inject(fault, { s3Proxy, ddbProxy, emulator: () => emulator, random, source });
         } catch (error) {
           injectionErrors.push(`${describeFault(fault)}: ${(error as Error).message.split("\n")[0]}`);
         }
@@ -163,7 +197,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
     await Promise.all([producing, injecting]);
     const outcome = await running;
     if ("error" in outcome) throw new Error(`the emulator stopped: ${(outcome.error as Error).message}`);
-    const result = outcome.value;
+    const result = combine(outcome.value);
     return {
       seed: options.seed,
       faults: plan.map(describeFault),
@@ -176,11 +210,12 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
         topics,
         onFailurePrefix,
       }),
-      invocations: result.stats.invocations,
-      timeouts: result.stats.timeouts,
-      runtime: result.stats.runtime,
+      invocations: result.invocations,
+      timeouts: result.timeouts,
+      runtime: result.runtime,
       durationMs: Date.now() - started,
       injectionErrors,
+      mappingRestarts,
     };
   } finally {
     await s3Proxy.restore().catch(() => undefined);
@@ -199,7 +234,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
 interface Injection {
   readonly s3Proxy: TcpOutageProxy;
   readonly ddbProxy: TcpOutageProxy;
-  readonly emulator: EventSourceMappingEmulator;
+  readonly emulator: () => EventSourceMappingEmulator;
   readonly random: () => number;
   readonly source: string;
 }
@@ -241,7 +276,7 @@ async function inject(fault: PlannedFault, on: Injection): Promise<void> {
     case FAULT_KINDS.sandboxKill: {
       // Retry for a moment: the kill must land in the middle of an invocation.
       for (let i = 0; i < 50; i += 1) {
-        if (on.emulator.sandboxes?.killAny(on.random)) return;
+        if (on.emulator().sandboxes?.killAny(on.random)) return;
         await sleep(100);
       }
       throw new Error("no invocation was running to kill");
@@ -250,6 +285,29 @@ async function inject(fault: PlannedFault, on: Injection): Promise<void> {
     case FAULT_KINDS.memorySpike:
       return; // carried out by the sandbox's hooks on the planned invocation
   }
+}
+
+/** One run's figures over every emulator that ran its mapping. */
+function combine(stats: readonly EmulatorStats[]): {
+  invocations: number;
+  timeouts: number;
+  runtime: RuntimeStats;
+} {
+  const sum = (f: (s: EmulatorStats) => number) => stats.reduce((total, s) => total + f(s), 0);
+  const last = stats[stats.length - 1] as EmulatorStats;
+  return {
+    invocations: sum((s) => s.invocations),
+    timeouts: sum((s) => s.timeouts),
+    runtime: {
+      ...last.runtime,
+      coldStarts: sum((s) => s.runtime.coldStarts),
+      timeouts: sum((s) => s.runtime.timeouts),
+      outOfMemory: sum((s) => s.runtime.outOfMemory),
+      runtimeExits: sum((s) => s.runtime.runtimeExits),
+      injectedKills: sum((s) => s.runtime.injectedKills),
+      maxMemoryUsedMb: Math.max(...stats.map((s) => s.runtime.maxMemoryUsedMb)),
+    },
+  };
 }
 
 /**
