@@ -26,7 +26,8 @@ export default defineConfig({
           globalSetup: ["test/support/stackSetup.ts"],
           testTimeout: 120_000,
           hookTimeout: 300_000,
-          // One broker, one DynamoDB Local, one S3 server: files share them, so run files one at a time.
+          // One stack (three Kafka brokers, one DynamoDB Local, one S3 server; see test/support/
+          // stackSetup.ts): files share it and some kill its brokers, so run files one at a time.
           fileParallelism: false,
         },
       },

@@ -149,13 +149,24 @@ export async function provisionStack(
   }
 }
 
-/** Metadata answers of a broker that has not caught up with the controller yet. */
-const METADATA_LAG = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE"]);
+/**
+ * Answers of a broker that has not caught up with the controller yet: it does not know the topic, or
+ * is named leader but has not created the partition's log (NOT_LEADER_OR_FOLLOWER, kafkajs calls it
+ * NOT_LEADER_FOR_PARTITION).
+ */
+const METADATA_LAG = new Set([
+  "UNKNOWN_TOPIC_OR_PARTITION",
+  "LEADER_NOT_AVAILABLE",
+  "NOT_LEADER_FOR_PARTITION",
+]);
 const LEADERS_TIMEOUT_MS = 30_000;
 
 /**
- * Resolves once metadata shows every partition of the new topics with a leader, so a producer right
- * after provisioning finds them.
+ * Resolves once metadata shows every partition of the new topics with a leader and each leader
+ * answers ListOffsets for it, so a producer right after provisioning can write. Metadata names a
+ * leader a moment before that leader hosts the partition; a produce in between fails for some
+ * partitions of a request, and kafkajs retries the whole request, duplicating the partitions that were
+ * written (seen on one broker: one record of three written twice).
  */
 async function waitForLeaders(admin: Admin, topics: readonly TopicSpec[]): Promise<void> {
   const deadline = Date.now() + LEADERS_TIMEOUT_MS;
@@ -167,9 +178,12 @@ async function waitForLeaders(admin: Admin, topics: readonly TopicSpec[]): Promi
         const partitions = metadata.find((m) => m.name === spec.name)?.partitions ?? [];
         return partitions.length >= spec.numPartitions && partitions.every((p) => p.leader >= 0);
       });
-      if (led) return;
+      if (led) {
+        for (const name of names) await admin.fetchTopicOffsets(name);
+        return;
+      }
     } catch (error) {
-      if (!METADATA_LAG.has((error as { type?: string }).type ?? "")) throw error;
+      if (!isMetadataLag(error)) throw error;
     }
     if (Date.now() > deadline) {
       throw new Error(
@@ -178,6 +192,12 @@ async function waitForLeaders(admin: Admin, topics: readonly TopicSpec[]): Promi
     }
     await sleep(100);
   }
+}
+
+function isMetadataLag(error: unknown): boolean {
+  // kafkajs's own retries end in KafkaJSNumberOfRetriesExceeded, which carries the broker's error.
+  const { type, originalError } = error as { type?: string; originalError?: { type?: string } };
+  return METADATA_LAG.has(type ?? originalError?.type ?? "");
 }
 
 async function defaultReplicationFactor(admin: Admin): Promise<number> {

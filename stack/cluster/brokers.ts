@@ -40,7 +40,7 @@ export interface BrokerProcess {
 }
 
 export interface FaultOptions extends StackOptions {
-  /** How long to wait for the broker to serve again and rejoin every ISR; default 60 s. */
+  /** How long to wait for a started broker to rejoin every ISR; default 60 s (starting has `timeoutMs`). */
   readonly inSyncTimeoutMs?: number;
 }
 
@@ -90,7 +90,7 @@ export async function pauseBroker(nodeId: number, options: StackOptions = {}): P
 }
 
 /** SIGCONT to a paused node, then waits until it answers a metadata request as a live broker again. */
-export async function resumeBroker(nodeId: number, options: FaultOptions = {}): Promise<BrokerProcess> {
+export async function resumeBroker(nodeId: number, options: StackOptions = {}): Promise<BrokerProcess> {
   const context = serviceContext(options);
   const { node, pid } = await ourNode(context, nodeId);
   signalGroup(pid, "SIGCONT");

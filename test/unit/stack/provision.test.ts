@@ -12,19 +12,33 @@ interface FakeCluster {
   readonly admin: Admin;
   readonly created: { topic: string; replicationFactor?: number; numPartitions?: number }[];
   metadataCalls: number;
+  offsetCalls: number;
 }
 
 /**
  * An admin client on a three-broker KRaft cluster whose brokers learn of a new topic a moment after
  * CreateTopics returns: the first metadata requests answer UNKNOWN_TOPIC_OR_PARTITION, then the
- * partitions have no leader yet, then they do. Real brokers do this only now and then, hence a fake.
+ * partitions have no leader yet, then they do; and a leader named in metadata may not host its
+ * partition yet, answering ListOffsets (and Produce) with NOT_LEADER_OR_FOLLOWER. Real brokers do this
+ * only now and then, hence a fake.
  */
-function laggingCluster(lagRequests = 2): FakeCluster {
+function laggingCluster(lagRequests = 2, unhostedOffsetRequests = 0): FakeCluster {
   const topics = new Map<string, number>();
   const cluster: FakeCluster = {
     created: [],
     metadataCalls: 0,
+    offsetCalls: 0,
     admin: {
+      fetchTopicOffsets: async (topic: string) => {
+        cluster.offsetCalls += 1;
+        if (cluster.offsetCalls <= unhostedOffsetRequests) throw brokerError("NOT_LEADER_FOR_PARTITION");
+        return Array.from({ length: topics.get(topic) ?? 0 }, (_, partition) => ({
+          partition,
+          offset: "0",
+          high: "0",
+          low: "0",
+        }));
+      },
       listTopics: async () => [...topics.keys()],
       describeCluster: async () => ({
         brokers: [1, 2, 3].map((nodeId) => ({ nodeId, host: "127.0.0.1", port: 9090 + nodeId })),
@@ -91,6 +105,14 @@ describe("ensureTopics", () => {
 
     expect(result).toEqual({ created: ["orders"], existing: [] });
     expect(cluster.metadataCalls).toBe(4);
+  });
+
+  it("waits until each leader hosts its partition, so the first produce does not fail half-way and get retried", async () => {
+    const cluster = laggingCluster(0, 2);
+
+    await ensureTopics(cluster.admin, [topicSpec("orders")]);
+
+    expect(cluster.offsetCalls).toBe(3);
   });
 
   it("gives a topic without a replication factor the brokers' default.replication.factor", async () => {
