@@ -29,7 +29,7 @@ import { ensureTopics } from "../../stack/provision";
 import { topicSpec } from "../../stack/topology";
 import { chaosRecords } from "./chaosRecords";
 import { describeFault, FAULT_KINDS, type FaultKind, type PlannedFault, planFaults } from "./faultPlan";
-import { type ProducedChaosRecord, produceChaosRecords } from "./produceChaosRecords";
+import { produceChaosRecords } from "./produceChaosRecords";
 import { type Verification, verifyRun } from "./verifyRun";
 
 export interface ChaosRunOptions {
@@ -93,6 +93,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
       admin,
       Object.values(topics).map((t) => topicSpec(t, { numPartitions: PARTITIONS })),
     );
+    await untilEveryBrokerKnows(config.kafka.brokers, Object.values(topics));
     const environment = {
       CHAOS_SOURCE_TOPIC: source,
       KAFKA_BROKERS: config.kafka.brokers.join(","),
