@@ -9,8 +9,8 @@ const KINDS = new Set<string>(Object.values(CANARY_KINDS));
  * of this run's records (their key is the run id; the function keeps the original key). Started before
  * the records are produced, so joining the group overlaps with the pipeline's work.
  *
- * The group (`canary-check-<run-id>`) never commits an offset, so the broker removes it once the
- * watcher leaves.
+ * The group (`canary-check-<run-id>`) never commits an offset: it leaves nothing to clean up but an
+ * empty group, which the broker drops.
  */
 export class TopicWatcher {
   private readonly found = new Map<string, TopicCopy[]>();

@@ -5,7 +5,10 @@
  * pipeline, fails on a mapping that does not read the function's item identifier key, and removes what
  * it created either way.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -18,6 +21,7 @@ import { localDynamoDbClientConfig, localKafkaConfig, localS3ClientConfig } from
 import { uniqueName } from "../../support/names";
 
 const CLI = fileURLToPath(new URL("../../../tools/canary/cli.ts", import.meta.url));
+const STAND_IN_MAPPING = fileURLToPath(new URL("./standInMapping.ts", import.meta.url));
 const config = loadConfig();
 
 interface CanaryRun {
@@ -29,10 +33,10 @@ interface CanaryRun {
 }
 
 /** Runs the real command as a deployer would (`npm run canary -- ...` is `tsx tools/canary/cli.ts ...`). */
-function canary(...args: string[]): Promise<CanaryRun> {
+function canary(args: string[], env: Record<string, string> = {}): Promise<CanaryRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
-      env: { ...process.env, NODE_OPTIONS: "" },
+      env: { ...process.env, NODE_OPTIONS: "", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -56,7 +60,24 @@ function canary(...args: string[]): Promise<CanaryRun> {
   });
 }
 
-describe("npm run canary -- --local", () => {
+/** The bundled processor under the emulator in a process of its own: a mapping the canary does not own. */
+function emulate(topic: string): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", STAND_IN_MAPPING, topic], {
+    env: { ...process.env, NODE_OPTIONS: "" },
+    stdio: "ignore",
+  });
+}
+
+/** Ctrl-C: the emulator commits what is done and exits. */
+function stopEmulator(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.on("close", () => resolve());
+    child.kill("SIGINT");
+  });
+}
+
+describe("npm run canary", () => {
   const kafka = new Kafka(localKafkaConfig({ clientId: "it-canary" }));
   const dynamodb = new DynamoDBClient(localDynamoDbClientConfig());
   const s3 = new S3Client(localS3ClientConfig());
@@ -102,7 +123,7 @@ describe("npm run canary -- --local", () => {
     const topic = uniqueName("it.canary", "healthy");
     created.push(...Object.values(canaryTopics(topic)));
 
-    const run = await canary("--local", "--topic", topic, "--wait-s", "60");
+    const run = await canary(["--local", "--topic", topic, "--wait-s", "60"]);
 
     expect({
       code: run.code,
@@ -135,7 +156,7 @@ describe("npm run canary -- --local", () => {
     created.push(...Object.values(canaryTopics(topic)));
 
     // The function emits FAILURE_KEY_NAME=partition (its default); the emulated mapping reads the other name.
-    const run = await canary("--local", "--topic", topic, "--item-identifier-key", "topic-partition");
+    const run = await canary(["--local", "--topic", topic, "--item-identifier-key", "topic-partition"]);
 
     expect(run.code).toBe(1);
     expect(run.lines.map((line) => line.slice(0, 4))).toEqual(["FAIL", "PASS", "PASS", "PASS", "PASS"]);
@@ -155,8 +176,52 @@ describe("npm run canary -- --local", () => {
     await expectCleanedUp(run, topic);
   });
 
+  it("proves a mapping it does not run from a cdk outputs file, as against AWS (an emulated mapping stands in)", async () => {
+    const topic = uniqueName("it.canary", "outputs");
+    const topics = canaryTopics(topic);
+    created.push(...Object.values(topics));
+    // Against a stack the tool creates no topic: the deployer does, like every other topic.
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: Object.values(topics).map((name) => ({ topic: name, numPartitions: 1, replicationFactor: 1 })),
+    });
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "canary-outputs-")), "cdk-outputs.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ItShop: {
+          ProcessorFunctionName: "kafka-processor",
+          ArchiveBucketName: config.archive.bucket,
+          ArchivePrefix: config.archive.prefix,
+          DeadLetterTableName: config.tables.deadLetters,
+          AttemptsTableName: config.tables.attempts,
+          CanaryTopic: topics.source,
+          CanaryTargetTopic: topics.target,
+          CanaryDlqTopic: topics.dlq,
+          FailureKeyName: "partition",
+          Region: "us-east-1",
+          KafkaBootstrapBrokers: config.kafka.brokers.join(","),
+          KafkaSsl: "false",
+          KafkaAuth: "none",
+        },
+      }),
+    );
+    const mapping = emulate(topic);
+
+    const run = await canary(["--outputs", file, "--wait-s", "90"], {
+      // The local stack standing in for AWS: endpoints only because they are asked for.
+      S3_ENDPOINT: config.aws.s3Endpoint ?? "",
+      DYNAMODB_ENDPOINT: config.aws.dynamodbEndpoint ?? "",
+    }).finally(() => stopEmulator(mapping));
+
+    expect(run.code).toBe(0);
+    expect(run.lines.map((line) => line.slice(0, 4))).toEqual(["PASS", "PASS", "PASS", "PASS", "PASS"]);
+    expect(run.stdout).toMatch(/: 5 of 5 checks passed against stack ItShop in/);
+    await expectCleanedUp(run, topic);
+  });
+
   it("answers bad input with one line and exit code 2, before touching anything", async () => {
-    const run = await canary("--local", "--stack", "Prod");
+    const run = await canary(["--local", "--stack", "Prod"]);
 
     expect(run).toMatchObject({ code: 2, stdout: "" });
     expect(run.stderr).toBe("canary: --local proves the local stack: leave out --stack and --outputs\n");
