@@ -168,10 +168,8 @@ describe("npm run canary", () => {
     );
     expect(run.lines[0]).toContain('did not read the item identifier key "partition"');
     expect(run.lines[0]).toContain('set FAILURE_KEY_NAME to "topic-partition"');
-    // The emulator's own account of what happened.
-    expect(run.stderr).toMatch(
-      /\[emulator\] warn: whole batch failed; bisecting .*this mapping reads \\?"topic-partition\\?"/,
-    );
+    // The emulator's own account of what happened (its wording is the emulator's to change).
+    expect(run.stderr).toMatch(/\[emulator\] warn: .*topic-partition/);
     expect(run.stdout).toMatch(/: 4 of 5 checks passed/);
     await expectCleanedUp(run, topic);
   });
