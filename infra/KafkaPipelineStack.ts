@@ -83,6 +83,7 @@ export class KafkaPipelineStack extends Stack {
       alarmEmail: config.alarms?.email,
       offsetLagThreshold: config.alarms?.offsetLagThreshold,
       functionErrorsThreshold: config.alarms?.functionErrorsThreshold,
+      canary: config.canary,
       redrive:
         config.redrive === false
           ? false
@@ -106,7 +107,10 @@ export class KafkaPipelineStack extends Stack {
         ? {}
         : { RedriveFunctionName: this.pipeline.redriveFunction.functionName }),
     };
-    for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
+    // With the canary, also what `npm run canary -- --stack <name>` reads (the first four are the same).
+    for (const [name, value] of Object.entries({ ...outputs, ...this.pipeline.canary?.outputs })) {
+      new CfnOutput(this, name, { value });
+    }
   }
 
   private importSource(source: AppSourceConfig): KafkaSource {

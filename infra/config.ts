@@ -156,6 +156,11 @@ const appConfigSchema = z.strictObject({
       }),
     ])
     .optional(),
+  /**
+   * The canary pipeline for `npm run canary`: true for topic `<stackName>.canary` (with `.out` and
+   * `.dlq`), or `{ "topic": "..." }`; off by default.
+   */
+  canary: z.union([z.boolean(), z.strictObject({ topic: z.string().optional() })]).optional(),
   alarms: z
     .strictObject({
       email: z.string().optional(),

@@ -106,6 +106,15 @@ export interface TopicOverride {
   readonly dlq?: string;
 }
 
+/** The canary pipeline (functions/lib/canary), which the construct's `canary` option deploys. */
+export interface CanaryConfig {
+  /**
+   * The canary's source topic (CANARY_TOPIC); its results go to `<topic>.out`, its dead letters to
+   * `<topic>.dlq`. Undefined: no canary pipeline.
+   */
+  readonly topic: string | undefined;
+}
+
 export interface Config {
   readonly kafka: KafkaConfig;
   readonly aws: AwsConfig;
@@ -113,6 +122,7 @@ export interface Config {
   readonly tables: TablesConfig;
   readonly state: StateConfig;
   readonly processing: ProcessingConfig;
+  readonly canary: CanaryConfig;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -198,7 +208,19 @@ export function loadConfig(env: Env = process.env): Config {
       ),
       sourceTopics: read.list("SOURCE_TOPICS"),
     },
+    canary: { topic: canaryTopic(read.optional("CANARY_TOPIC")) },
   };
+}
+
+/** Kafka's own topic name rule, and room for the `.out` / `.dlq` suffixes of the canary's topics. */
+function canaryTopic(topic: string | undefined): string | undefined {
+  if (topic !== undefined && !/^(?!\.{1,2}$)[a-zA-Z0-9._-]{1,245}$/.test(topic)) {
+    throw new ConfigError(
+      "CANARY_TOPIC",
+      `must be a Kafka topic name of at most 245 characters, got "${topic}"`,
+    );
+  }
+  return topic;
 }
 
 /** Parses one variable at a time so every error names the variable and what was expected. */

@@ -12,6 +12,13 @@ import * as cxapi from "aws-cdk-lib/cx-api";
 import { Construct } from "constructs";
 import type { FailureKeyName } from "../../functions/lib/config";
 import { createAwsServiceEndpoints } from "./awsServiceEndpoints";
+import {
+  addCanaryPipeline,
+  type CanaryPipeline,
+  canaryProduceTopics,
+  mappedTopicsEnvironment,
+  withCanaryMapping,
+} from "./canaryPipeline";
 import { requireClusterRegion } from "./clusterRegion";
 import { REDRIVE_SERVICE_NAME } from "./defaults";
 import { createMapping } from "./eventSourceMappings";
@@ -35,6 +42,7 @@ import { type ResolvedRedrive, type ResolvedSettings, resolveSettings } from "./
 import type {
   ArchiveLifecycle,
   AwsServiceAccess,
+  CanaryOptions,
   KafkaSource,
   OnFailureDestination,
   PollerConfig,
@@ -184,6 +192,13 @@ export interface KafkaLambdaPipelineProps {
    * @default { timeout: Duration.minutes(15), memorySize: 512 } and the function's own redrive defaults
    */
   readonly redrive?: false | RedriveFunctionOptions;
+  /**
+   * A canary pipeline on topics of its own (`<stackName>.canary`, `.canary.out`, `.canary.dlq` unless
+   * `topic` says otherwise), read by its own mapping on the processor, for `npm run canary` to prove the
+   * deployment with; `true` turns it on with the default topic. See {@link CanaryOptions}.
+   * @default false
+   */
+  readonly canary?: boolean | CanaryOptions;
 }
 
 /**
@@ -226,6 +241,8 @@ export class KafkaLambdaPipeline extends Construct {
   /** The dead-letter redrive function; undefined when `redrive` is false. */
   readonly redriveFunction: nodejs.NodejsFunction | undefined;
   readonly redriveRole: iam.Role | undefined;
+  /** The canary's topics, mapping and the outputs its tool reads; undefined when `canary` is off. */
+  readonly canary: CanaryPipeline | undefined;
 
   private readonly settings: ResolvedSettings;
   private readonly grants: PipelineGrants;
@@ -267,8 +284,8 @@ export class KafkaLambdaPipeline extends Construct {
         FAILURE_KEY_NAME: settings.failureKeyName,
         ORDERED: String(settings.ordered),
         THROW_ON_FULL_BATCH_FAILURE: String(settings.throwOnFullBatchFailure),
-        // The mapped topics, so the function can refuse to start (INIT) without a pipeline for one.
-        SOURCE_TOPICS: settings.pipelines.map((p) => p.source).join(","),
+        // SOURCE_TOPICS, so the function refuses to start (INIT) without a pipeline for a mapped topic.
+        ...mappedTopicsEnvironment(settings),
         // Always explicit, so topic names never depend on the function's built-in defaults.
         TOPIC_OVERRIDES: JSON.stringify(
           Object.fromEntries(settings.pipelines.map((p) => [p.source, { target: p.target, dlq: p.dlq }])),
@@ -280,10 +297,10 @@ export class KafkaLambdaPipeline extends Construct {
     this.processorLogGroup = processor.logGroup;
 
     this.grants.kafkaConsume(processor.role);
-    this.grantKafkaProduce(
-      processor.role,
-      settings.pipelines.flatMap((p) => [p.target, p.dlq]),
-    );
+    this.grantKafkaProduce(processor.role, [
+      ...settings.pipelines.flatMap((p) => [p.target, p.dlq]),
+      ...canaryProduceTopics(settings.canary),
+    ]);
     this.grants.archiveWrite(processor.role);
     this.grants.processorTables(processor.role);
 
@@ -302,6 +319,18 @@ export class KafkaLambdaPipeline extends Construct {
       }),
     );
 
+    this.canary =
+      settings.canary === undefined
+        ? undefined
+        : addCanaryPipeline(this, settings, settings.canary, {
+            ...targets,
+            deadLetterTable: this.deadLetterTable,
+            attemptsTable: this.attemptsTable,
+            kafkaEnvironment: this.kafkaEnvironment,
+            mskArns,
+            endpoints,
+          });
+
     const redrive = settings.redrive === undefined ? undefined : this.createRedriveFunction(settings.redrive);
     this.redriveFunction = redrive?.fn;
     this.redriveRole = redrive?.role;
@@ -309,7 +338,7 @@ export class KafkaLambdaPipeline extends Construct {
     const monitoring = new PipelineMonitoring(this, "Monitoring", {
       processor: this.processor,
       redrive: this.redriveFunction,
-      mappings: this.eventSourceMappings,
+      mappings: withCanaryMapping(this.eventSourceMappings, this.canary),
       serviceName: settings.serviceName,
       metricsNamespace: settings.metricsNamespace,
       offsetLagThreshold: settings.offsetLagThreshold,

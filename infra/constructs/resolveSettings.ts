@@ -3,6 +3,7 @@ import { StartingPosition } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { FAILURE_KEY_NAMES, type FailureKeyName } from "../../functions/lib/config";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from "../../functions/lib/metricNames";
+import { resolveCanary } from "./canarySettings";
 import { DEFAULT_SOURCE_TOPICS, DEFAULTS, KAFKA_MAPPING_MAX_TIMEOUT, ON_FAILURE_S3_PREFIX } from "./defaults";
 import { PipelinePropsError } from "./errors";
 import type { KafkaLambdaPipelineProps } from "./KafkaLambdaPipeline";
@@ -55,6 +56,8 @@ export interface ResolvedSettings {
   readonly sdkRequestTimeout: Duration;
   /** Undefined when the redrive function is turned off. */
   readonly redrive: ResolvedRedrive | undefined;
+  /** The canary pipeline's topics and group; undefined when the canary is off (the default). */
+  readonly canary: ResolvedPipeline | undefined;
 }
 
 export interface ResolvedRedrive {
@@ -261,6 +264,12 @@ export function resolveSettings(
     sdkConnectTimeout,
     sdkRequestTimeout,
     redrive: resolveRedrive(props.redrive),
+    canary: resolveCanary(props.canary, {
+      stackName: scope.stackName,
+      consumerGroupIdPrefix,
+      pipelines,
+      onFailure,
+    }),
   };
 }
 

@@ -185,3 +185,18 @@ export interface RedriveFunctionOptions {
    */
   readonly batchSize?: number;
 }
+
+/**
+ * The canary pipeline (functions/lib/canary): its own topic, read by its own event source mapping on
+ * the processor, with its own target and DLQ topics, so that `npm run canary -- --stack <name>` can
+ * prove the deployed path (target, dead letters, redelivery of a partial batch response) without
+ * touching any user topic.
+ */
+export interface CanaryOptions {
+  /**
+   * The canary's source topic; results go to `<topic>.out`, dead letters to `<topic>.dlq`. Create the
+   * three topics before deploying, like every other topic of the pipeline.
+   * @default `<stackName>.canary`
+   */
+  readonly topic?: string;
+}

@@ -4,6 +4,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import { publishBatchMetrics } from "../adapters/batchMetrics";
+import { withCanaryPipeline } from "../canary/withCanaryPipeline";
 import { loadConfig } from "../config";
 import type { Pipeline } from "../core/pipeline";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from "../metricNames";
@@ -27,7 +28,8 @@ export function createProcessorHandler(pipelines: readonly Pipeline[]): {
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
   });
   const config = loadConfig();
-  const parts = createProcessor(config, pipelines, logger);
+  // CANARY_TOPIC (the construct's `canary` option) adds the canary pipeline next to the user's.
+  const parts = createProcessor(config, withCanaryPipeline(config, pipelines), logger);
   const handler = middy()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
