@@ -5,6 +5,7 @@ export {
   ON_FAILURE_S3_PREFIX,
   REDRIVE_SERVICE_NAME,
 } from "./defaults";
+export type { CanaryPipeline } from "./canaryPipeline";
 export { PipelinePropsError } from "./errors";
 export { KafkaLambdaPipeline, type KafkaLambdaPipelineProps } from "./KafkaLambdaPipeline";
 export { MskResourceArns } from "./mskResourceArns";
@@ -12,6 +13,7 @@ export { type PipelineAlarms, PipelineMonitoring, type PipelineMonitoringProps }
 export type {
   ArchiveLifecycle,
   AwsServiceAccess,
+  CanaryOptions,
   KafkaSource,
   MskSource,
   OnFailureDestination,
