@@ -1,3 +1,4 @@
+export type { CanaryPipeline } from "./canaryPipeline";
 export {
   DEFAULT_SOURCE_TOPICS,
   DEFAULTS,
@@ -5,7 +6,6 @@ export {
   ON_FAILURE_S3_PREFIX,
   REDRIVE_SERVICE_NAME,
 } from "./defaults";
-export type { CanaryPipeline } from "./canaryPipeline";
 export { PipelinePropsError } from "./errors";
 export { KafkaLambdaPipeline, type KafkaLambdaPipelineProps } from "./KafkaLambdaPipeline";
 export { MskResourceArns } from "./mskResourceArns";
