@@ -70,13 +70,21 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
 
 export function runPassed(run: ChaosRunResult): boolean {
   const v = run.verification;
-  return v.missing.length === 0 && v.inconsistencies.length === 0 && v.orderViolations.length === 0;
+  return (
+    v.missing.length === 0 &&
+    v.unprocessed.length === 0 &&
+    v.inconsistencies.length === 0 &&
+    v.orderViolations.length === 0
+  );
 }
 
 function problemsOf(run: ChaosRunResult): string[] {
   const v = run.verification;
   return [
     ...v.missing.map((id) => `missing ${id}`),
+    ...(v.unprocessed.length > 0
+      ? [`${v.unprocessed.length} records never acknowledged, e.g. ${v.unprocessed[0]}`]
+      : []),
     ...v.inconsistencies,
     ...v.orderViolations.map((o) => `order: ${o}`),
   ];
@@ -89,7 +97,7 @@ export function runLine(run: ChaosRunResult): string {
     `seed ${run.seed}`,
     `faults ${run.faults.join(" ") || "none"}${run.injectionErrors.length > 0 ? ` (not injected: ${run.injectionErrors.length})` : ""}`,
     `records ${v.records} target ${v.target} dead ${v.deadLettered} on-failure ${v.onFailure}`,
-    `missing ${v.missing.length} inconsistent ${v.inconsistencies.length} duplicates ${v.duplicates} order ${v.orderViolations.length}`,
+    `missing ${v.missing.length} unprocessed ${v.unprocessed.length} inconsistent ${v.inconsistencies.length} duplicates ${v.duplicates} order ${v.orderViolations.length}`,
     `invocations ${run.invocations} timeouts ${run.timeouts} oom ${r.outOfMemory} kills ${r.injectedKills} cold ${r.coldStarts}${run.mappingRestarts.length > 0 ? ` mapping restarts ${run.mappingRestarts.length}` : ""}`,
     `${(run.durationMs / 1000).toFixed(0)} s`,
     runPassed(run) ? "PASS" : "FAIL",

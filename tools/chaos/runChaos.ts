@@ -5,7 +5,8 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-import { Kafka } from "kafkajs";
+import { type Admin, Kafka } from "kafkajs";
+import { consumerLag } from "../../emulator/consumerLag";
 import { EventSourceMappingEmulator } from "../../emulator/EventSourceMappingEmulator";
 import type { EmulatorStats, RuntimeStats } from "../../emulator/emulatorStats";
 import { TcpOutageProxy } from "../../emulator/faults/TcpOutageProxy";
@@ -56,6 +57,8 @@ export interface ChaosRunResult {
   readonly mappingRestarts: readonly string[];
 }
 
+/** CHAOS_VERBOSE=1 shows the emulator's log and the function's START/END/REPORT lines and logs. */
+const VERBOSE = process.env.CHAOS_VERBOSE === "1";
 const PARTITIONS = 3;
 const TIMEOUT_S = 8;
 const MEMORY_MB = 512;
@@ -68,6 +71,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
   const source = `chaos.${options.seed}.${Date.now().toString(36)}`;
   const topics = { source, target: `${source}.out`, dlq: `${source}.dlq` };
   const onFailurePrefix = `chaos-on-failure/${source}`;
+  const group = `${source}.group`;
   const kafka = new Kafka({
     ...localKafkaConfig({ clientId: "chaos" }),
     retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 3_000 },
@@ -103,7 +107,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
       AWS_SDK_CONNECT_TIMEOUT_MS: "1000",
       AWS_SDK_REQUEST_TIMEOUT_MS: "3000",
       DEADLINE_SAFETY_MS: "1500",
-      POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_LOG_LEVEL: VERBOSE ? "WARN" : "SILENT",
       POWERTOOLS_METRICS_DISABLED: "true",
     };
     // Sandbox faults hit the n-th invocation after the fault's moment.
@@ -120,7 +124,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
         sandbox: {
           module: options.bundle,
           environment,
-          functionLog: () => undefined,
+          functionLog: VERBOSE ? (line) => console.error(`[function] ${line}`) : () => undefined,
           faults: {
             holdResponseMs: (i) =>
               atInvocation(FAULT_KINDS.slowHandler, i) ? (TIMEOUT_S + 2) * 1_000 : undefined,
@@ -135,7 +139,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
         },
         settings: resolveMappingSettings({
           topics: [source],
-          groupId: `${source}.group`,
+          groupId: group,
           batchSize: 100,
           batchingWindowMs: 200,
           retryAttempts: 10,
@@ -147,7 +151,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
           retryBackoffMs: 50,
         }),
         s3: s3ClientConfig(config),
-        logger: silentEmulatorLogger,
+        logger: VERBOSE ? undefined : silentEmulatorLogger,
       });
 
     await producer.connect();
@@ -164,9 +168,17 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
       for (;;) {
         try {
           stats.push((await emulator.run({ signal: deadline, untilIdleMs: 4_000 })).stats);
-          if (producingDone || deadline.aborted) return stats;
+          if (deadline.aborted) return stats;
+          if (producingDone) {
+            // Idle is not drained: a consumer that lost its partitions in a rebalance fetches
+            // nothing for a while. Done only when the group has committed everything produced.
+            const lag = await groupLag(admin, group, source);
+            if (lag === 0) return stats;
+            if (mappingRestarts.length >= 10) return stats;
+            mappingRestarts.push(`idle with ${lag} records not committed`);
+          }
         } catch (error) {
-          if (mappingRestarts.length >= 5 || deadline.aborted) throw error;
+          if (mappingRestarts.length >= 10 || deadline.aborted) throw error;
           mappingRestarts.push((error as Error).message.split("\n")[0] ?? "");
           await sleep(1_000);
         }
@@ -202,7 +214,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
     return {
       seed: options.seed,
       faults: plan.map(describeFault),
-      verification: await verifyRun(records, {
+      verification: await verifyRun(records, await committedOffsets(admin, group, source), {
         kafka,
         s3,
         dynamodb,
@@ -286,6 +298,15 @@ async function inject(fault: PlannedFault, on: Injection): Promise<void> {
     case FAULT_KINDS.memorySpike:
       return; // carried out by the sandbox's hooks on the planned invocation
   }
+}
+
+async function groupLag(admin: Admin, group: string, topic: string): Promise<number> {
+  return (await consumerLag(admin, group, [topic])).reduce((sum, p) => sum + p.lag, 0);
+}
+
+/** Per partition, the first offset the mapping has not acknowledged (committed). */
+async function committedOffsets(admin: Admin, group: string, topic: string): Promise<Map<number, number>> {
+  return new Map((await consumerLag(admin, group, [topic])).map((p) => [p.partition, p.committed ?? 0]));
 }
 
 /** One run's figures over every emulator that ran its mapping. */

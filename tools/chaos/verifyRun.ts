@@ -28,7 +28,10 @@ export interface Verification {
   readonly target: number;
   readonly deadLettered: number;
   readonly onFailure: number;
+  /** Acknowledged by the mapping (below its committed offset) yet in no sink: lost. */
   readonly missing: readonly string[];
+  /** Never acknowledged: still in the source when the run's time was up (a liveness failure). */
+  readonly unprocessed: readonly string[];
   readonly duplicates: number;
   readonly orderViolations: readonly string[];
   /** Outputs that are not what the pipeline makes of their record, and sinks that disagree. */
@@ -47,6 +50,7 @@ export interface VerifyContext {
 
 export async function verifyRun(
   records: readonly ChaosRecord[],
+  committed: ReadonlyMap<number, number>,
   context: VerifyContext,
 ): Promise<Verification> {
   const { kafka, topics } = context;
@@ -173,9 +177,14 @@ export async function verifyRun(
   );
 
   const deadLettered = new Set([...indexedIds].filter((id) => bySource.has(id)));
-  const missing = [...bySource.keys()].filter(
-    (id) => !targetIds.has(id) && !deadLettered.has(id) && !onFailure.has(id),
+  const nowhere = [...bySource.entries()].filter(
+    ([id]) => !targetIds.has(id) && !deadLettered.has(id) && !onFailure.has(id),
   );
+  // Below the group's committed offset, a record was acknowledged: nowhere means lost. At or above
+  // it, the mapping never acknowledged it: still in the source, not processed in time.
+  const acknowledged = ([, p]: [string, ProducedChaosRecord]) => p.offset < (committed.get(p.partition) ?? 0);
+  const missing = nowhere.filter(acknowledged).map(([id]) => id);
+  const unprocessed = nowhere.filter((entry) => !acknowledged(entry)).map(([id]) => id);
   let duplicates = 0;
   for (const n of copies.values()) duplicates += n - 1;
   return {
@@ -185,6 +194,7 @@ export async function verifyRun(
     onFailure: [...onFailure].filter((id) => bySource.has(id) && !targetIds.has(id) && !deadLettered.has(id))
       .length,
     missing,
+    unprocessed,
     duplicates,
     orderViolations,
     inconsistencies,
