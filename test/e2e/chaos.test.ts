@@ -10,7 +10,7 @@ import { runCampaign } from "../../tools/chaos/campaign";
 import { parseFaultKinds } from "../../tools/chaos/faultPlan";
 
 const RUNS = Number(process.env.CHAOS_CI_RUNS ?? 2);
-const RECORDS = Number(process.env.CHAOS_CI_RECORDS ?? 800);
+const RECORDS = Number(process.env.CHAOS_CI_RECORDS ?? 600);
 
 describe(`fault campaign slice: ${RUNS} runs of ${RECORDS} records`, () => {
   it("loses no record, and every dead letter's sinks agree, whatever the faults", async () => {

@@ -35,9 +35,9 @@ import { uniqueName } from "../../support/names";
 const PARTITIONS = 6;
 const NODES = [1, 2, 3] as const;
 /** Retried batches that met a moved leader; then the test stops. */
-const TRAPS = 3;
-/** The rounds stop here whatever happened, so the test stays under 90 s. */
-const ROUNDS_MS = 50_000;
+const TRAPS = 2;
+/** The rounds stop here whatever happened, so the test stays under 60 s. */
+const ROUNDS_MS = 30_000;
 
 /** A topic's partitions in the order its metadata lists them (round robin's order), and their leaders. */
 interface Layout {
