@@ -31,7 +31,7 @@ export type {
 export { InProcessInvoker } from "./InProcessInvoker";
 export { explicitPartitioner, KafkaOnFailureDestination } from "./KafkaOnFailureDestination";
 export { createKafkaClient } from "./kafkaClient";
-export { murmur2, partitionForKey } from "./keyPartitioner";
+export { partitionForKey } from "./keyPartitioner";
 export { createLambdaContext, invokeHandler } from "./lambdaContext";
 export { loadHandler } from "./loadHandler";
 export { consoleLogger, silentEmulatorLogger } from "./logger";
