@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { decodeKafkaEvent } from "../../../functions/lib/core/decodeEvent";
 import { KafkaBatchProcessor } from "../../../functions/lib/core/KafkaBatchProcessor";
 import { parseUtf8Json } from "../../../functions/lib/core/pipeline";
@@ -59,7 +58,6 @@ describe("example pipelines keep what they do not name (issue 9 item 12)", () =>
     expect(employeePipeline.prepare(record({ "Employee-Number": 7, name: "Ada", age: -1 }))).toMatchObject({
       ok: false,
     });
-    expect(z.object({}).safeParse({}).success).toBe(true);
   });
 });
 
