@@ -4,103 +4,26 @@
  * retriable NOT_LEADER_FOR_PARTITION once. Every message the sink counts as acknowledged must
  * have reached a broker for the partition its receipt names.
  */
-import { createRequire } from "node:module";
-import type { Message, RecordMetadata } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { PartitionChoices } from "../../../functions/lib/adapters/kafkaPartitioning";
+import { FakeBroker, fakeCluster, kafkajsSend, writtenBy } from "../../doubles/fakeKafkaCluster";
 
-const require = createRequire(import.meta.url);
-const createSendMessages = require("kafkajs/src/producer/sendMessages") as (
-  deps: unknown,
-) => (args: unknown) => Promise<RecordMetadata[]>;
-const createRetry = require("kafkajs/src/retry") as (options: unknown) => unknown;
-const { KafkaJSProtocolError } = require("kafkajs/src/errors") as {
-  KafkaJSProtocolError: new (e: unknown) => Error;
-};
-const { createErrorFromCode } = require("kafkajs/src/protocol/error") as {
-  createErrorFromCode: (code: number) => unknown;
-};
-
-const NOT_LEADER = 6;
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
-
-interface Written {
-  readonly partition: number;
-  readonly message: Message;
-}
-
-/** Two brokers: node 1 leads partitions 0 and 1, node 2 leads 2 and 3; node 2 fails `failures` times. */
-function cluster(failures: number, leaderMoves = false) {
-  const written: Written[] = [];
-  const offsets = new Map<number, number>();
-  let leaders: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2 };
-  let remainingFailures = failures;
-  const broker = (nodeId: number) => ({
-    nodeId,
-    async produce({
-      topicData,
-    }: {
-      topicData: { topic: string; partitions: { partition: number; messages: Message[] }[] }[];
-    }) {
-      if (nodeId === 2 && remainingFailures > 0) {
-        remainingFailures -= 1;
-        // A leader election during a rolling patch: the partitions move to broker 1.
-        if (leaderMoves) leaders = { 0: 1, 1: 1, 2: 1, 3: 1 };
-        throw new KafkaJSProtocolError(createErrorFromCode(NOT_LEADER));
-      }
-      return {
-        topics: topicData.map(({ topic, partitions }) => ({
-          topicName: topic,
-          partitions: partitions.map(({ partition, messages }) => {
-            const base = offsets.get(partition) ?? 0;
-            offsets.set(partition, base + messages.length);
-            for (const message of messages) written.push({ partition, message });
-            return {
-              partition,
-              errorCode: 0,
-              baseOffset: String(base),
-              logAppendTime: "-1",
-              logStartOffset: "0",
-            };
-          }),
-        })),
-      };
+/** Two brokers: node 1 leads partitions 0 and 1, node 2 leads 2 and 3 and fails its first request. */
+async function sendThroughKafkajs(leaderMoves: boolean, keyed: boolean) {
+  const answering = new FakeBroker(1);
+  const electing = new FakeBroker(2, {
+    failFirst: 1,
+    // A leader election during a rolling patch: its partitions move to the broker that answered.
+    onFailure: () => {
+      if (leaderMoves) leaders = new Map([0, 1, 2, 3].map((p) => [p, answering]));
     },
   });
-  const brokers = new Map([1, 2].map((id) => [id, broker(id)]));
-  const fake = {
-    async refreshMetadataIfNecessary() {},
-    async refreshMetadata() {},
-    async addMultipleTargetTopics() {},
-    isConnected: () => true,
-    removeBroker() {},
-    targetTopics: new Set(["out"]),
-    findTopicPartitionMetadata: () =>
-      [0, 1, 2, 3].map((partitionId) => ({ partitionId, leader: leaders[partitionId] as number })),
-    findLeaderForPartitions: (_topic: string, partitions: string[]) => {
-      const byLeader: Record<string, number[]> = {};
-      for (const p of partitions) {
-        const leader = String(leaders[Number(p)]);
-        byLeader[leader] = [...(byLeader[leader] ?? []), Number(p)];
-      }
-      return byLeader;
-    },
-    findBroker: async ({ nodeId }: { nodeId: string }) => brokers.get(Number(nodeId)),
-  };
-  const eosManager = {
-    acquireBrokerLock: async () => undefined,
-    releaseBrokerLock: async () => undefined,
-    isTransactional: () => false,
-    getSequence: () => 0,
-    updateSequence: () => undefined,
-    getProducerId: () => -1,
-    getProducerEpoch: () => 0,
-  };
-  return { written, fake, eosManager };
-}
-
-async function sendThroughKafkajs(failures: number, leaderMoves: boolean, keyed: boolean) {
-  const { written, fake, eosManager } = cluster(failures, leaderMoves);
+  let leaders = new Map([
+    [0, answering],
+    [1, answering],
+    [2, electing],
+    [3, electing],
+  ]);
   const choices = new PartitionChoices();
   const messages = Array.from({ length: 10 }, (_, i) =>
     choices.toKafkaMessage({
@@ -109,13 +32,10 @@ async function sendThroughKafkajs(failures: number, leaderMoves: boolean, keyed:
       headers: [],
     }),
   );
-  const send = createSendMessages({
-    logger: silent,
-    cluster: fake,
-    partitioner: choices.partitioner()(),
-    eosManager,
-    retrier: createRetry({ retries: 3, initialRetryTime: 1, maxRetryTime: 5 }),
-  });
+  const send = kafkajsSend(
+    fakeCluster("out", () => leaders),
+    choices.partitioner()(),
+  );
   const metadata = await send({ acks: -1, timeout: 1000, topicMessages: [{ topic: "out", messages }] });
   let receipts: { partition: number; offset: number }[] | undefined;
   let error: unknown;
@@ -124,7 +44,7 @@ async function sendThroughKafkajs(failures: number, leaderMoves: boolean, keyed:
   } catch (e) {
     error = e;
   }
-  return { messages, written, receipts, error };
+  return { messages, written: writtenBy([answering, electing]), receipts, error };
 }
 
 describe.each([
@@ -135,7 +55,7 @@ describe.each([
     ["one broker fails once", false],
     ["the failing broker's partitions move to the one that answered", true],
   ])("%s: nothing acknowledged was left unsent", async (_case, leaderMoves) => {
-    const { messages, written, receipts, error } = await sendThroughKafkajs(1, leaderMoves, keyed);
+    const { messages, written, receipts, error } = await sendThroughKafkajs(leaderMoves, keyed);
 
     if (receipts === undefined) {
       // Refusing the whole send is safe: the processor retries it.

@@ -1,10 +1,10 @@
-import { createRequire } from "node:module";
-import type { Message, Producer, ProducerRecord, RecordMetadata } from "kafkajs";
+import { type Message, Partitioners, type Producer, type ProducerRecord, type RecordMetadata } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { toPolledRecord } from "../../../emulator/eventBuilder";
 import { KafkaOnFailureDestination } from "../../../emulator/KafkaOnFailureDestination";
 import { partitionForKey } from "../../../emulator/keyPartitioner";
 import type { FailedBatch } from "../../../emulator/types";
+import { FakeBroker, fakeCluster, kafkajsSend, writtenBy } from "../../doubles/fakeKafkaCluster";
 import { message } from "./records";
 
 const PARTITIONS = 3;
@@ -124,101 +124,30 @@ describe("KafkaOnFailureDestination", () => {
  * kafkajs then runs the partitioner again over every message and re-sends only to broker 2.
  */
 describe("KafkaOnFailureDestination with kafkajs's own send code and a broker that fails once", () => {
-  const load = createRequire(import.meta.url);
-  const sendMessages = load("kafkajs/src/producer/sendMessages.js");
-  const createRetry = load("kafkajs/src/retry/index.js");
-  const { KafkaJSProtocolError } = load("kafkajs/src/errors.js");
-  const { createErrorFromCode } = load("kafkajs/src/protocol/error.js");
-  const { DefaultPartitioner } = load("kafkajs").Partitioners;
-  const NOT_LEADER_OR_FOLLOWER = 6;
-
   /** A producer whose `send` is kafkajs's, over brokers that keep what they were asked to write. */
   function kafkajsProducer() {
-    const written = new Map<number, string[]>();
+    const leader1 = new FakeBroker(1);
+    const leader2 = new FakeBroker(2, { failFirst: 1 });
     const leaders = new Map([
-      [0, 1],
-      [1, 2],
-      [2, 1],
+      [0, leader1],
+      [1, leader2],
+      [2, leader1],
     ]);
-    let broker2Failures = 1;
-    const broker = (nodeId: number) => ({
-      nodeId,
-      produce: async ({
-        topicData,
-      }: {
-        topicData: { topic: string; partitions: { partition: number; messages: Message[] }[] }[];
-      }) => {
-        if (nodeId === 2 && broker2Failures-- > 0) {
-          throw new KafkaJSProtocolError(createErrorFromCode(NOT_LEADER_OR_FOLLOWER));
-        }
-        return {
-          topics: topicData.map(({ topic, partitions }) => ({
-            topicName: topic,
-            partitions: partitions.map(({ partition, messages }) => {
-              const log = written.get(partition) ?? [];
-              const baseOffset = log.length;
-              log.push(...messages.map((m) => String(m.value)));
-              written.set(partition, log);
-              return {
-                partition,
-                errorCode: 0,
-                baseOffset: String(baseOffset),
-                logAppendTime: "-1",
-                logStartOffset: "0",
-              };
-            }),
-          })),
-        };
-      },
-    });
-    const brokers = new Map([1, 2].map((id) => [id, broker(id)]));
-    const cluster = {
-      refreshMetadataIfNecessary: async () => undefined,
-      refreshMetadata: async () => undefined,
-      addMultipleTargetTopics: async () => undefined,
-      isConnected: () => true,
-      findTopicPartitionMetadata: () =>
-        [...leaders].map(([partitionId, leader]) => ({ partitionId, leader })),
-      findLeaderForPartitions: (_topic: string, partitions: string[]) => {
-        const byLeader: Record<number, number[]> = {};
-        for (const id of partitions.map(Number))
-          byLeader[leaders.get(id) as number] = [...(byLeader[leaders.get(id) as number] ?? []), id];
-        return byLeader;
-      },
-      findBroker: async ({ nodeId }: { nodeId: number | string }) => brokers.get(Number(nodeId)),
-    };
-    const eosManager = {
-      acquireBrokerLock: async () => undefined,
-      releaseBrokerLock: async () => undefined,
-      isTransactional: () => false,
-      getSequence: () => 0,
-      updateSequence: () => undefined,
-      getProducerId: () => -1,
-      getProducerEpoch: () => 0,
-    };
-    const silent = {
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: () => undefined,
-    };
-    const send = sendMessages({
-      logger: silent,
-      cluster,
-      partitioner: DefaultPartitioner(),
-      eosManager,
-      retrier: createRetry({ retries: 3, initialRetryTime: 1, maxRetryTime: 5 }),
-    });
+    const send = kafkajsSend(
+      fakeCluster("orders.failed", () => leaders),
+      Partitioners.DefaultPartitioner(),
+    );
     const producer = {
       connect: async () => undefined,
       disconnect: async () => undefined,
       send: (record: ProducerRecord) =>
         send({
-          acks: record.acks,
+          acks: record.acks ?? -1,
           timeout: 1_000,
           topicMessages: [{ topic: record.topic, messages: record.messages }],
         }),
     } as unknown as Producer;
+    const written = () => writtenBy([leader1, leader2]).map((w) => String(w.message.value));
     return { producer, written };
   }
 
@@ -233,9 +162,7 @@ describe("KafkaOnFailureDestination with kafkajs's own send code and a broker th
 
     await destination(producer).deliver(batch);
 
-    const offsets = [...written.values()]
-      .flat()
-      .map((value) => JSON.parse(value).KafkaBatchInfo.recordInfo.offset);
+    const offsets = written().map((value) => JSON.parse(value).KafkaBatchInfo.recordInfo.offset);
     expect(new Set(offsets)).toEqual(new Set(["0", "1", "2", "3", "4"]));
   });
 });
