@@ -9,33 +9,12 @@ import {
 } from "../../../functions/lib/redrive/errors";
 import { IndexReplaySource } from "../../../functions/lib/redrive/IndexReplaySource";
 import { Redriver } from "../../../functions/lib/redrive/Redriver";
-import type { RecordReport, RedriveRequest } from "../../../functions/lib/redrive/types";
+import type { RecordReport } from "../../../functions/lib/redrive/types";
 import { MemoryMessageSink } from "../../doubles/memorySinks";
 import { deadLetter, MemoryCatalog, MemoryEnvelopes, MemoryRuns, MemoryTopics } from "./memoryPorts";
+import { redriveRequest } from "./redriveRequests";
 
 const NOW = Date.UTC(2026, 10, 22, 12);
-
-function request(overrides: Partial<RedriveRequest> = {}): RedriveRequest {
-  return {
-    source: { kind: "index" },
-    filter: {
-      ids: [],
-      topic: "employees",
-      since: undefined,
-      until: undefined,
-      stage: undefined,
-      errorClass: undefined,
-      statuses: ["new"],
-    },
-    toTopic: undefined,
-    maxRedrives: 3,
-    maxCount: undefined,
-    ratePerSecond: 1_000,
-    batchSize: 2,
-    dryRun: false,
-    ...overrides,
-  };
-}
 
 function setup(
   letters: ReturnType<typeof deadLetter>[],
@@ -71,7 +50,7 @@ describe("Redriver", () => {
     const letters = [deadLetter("employees", 7), deadLetter("employees", 3)];
     const { redriver, sink, catalog } = setup(letters);
 
-    const summary = await redriver.start(request());
+    const summary = await redriver.start(redriveRequest());
 
     const sent = (sink as MemoryMessageSink).messages("employees");
     expect(sent.map((m) => m.key?.toString())).toEqual(["k-3", "k-7"]);
@@ -105,7 +84,7 @@ describe("Redriver", () => {
     const { redriver, sink, catalog } = setup([byIndex, headerOnly]);
     const reports: RecordReport[] = [];
 
-    const summary = await redriver.start(request(), { onRecord: (r) => reports.push(r) });
+    const summary = await redriver.start(redriveRequest(), { onRecord: (r) => reports.push(r) });
 
     expect(summary.counts).toMatchObject({ replayed: 0, refused: 2 });
     expect(reports.map((r) => r.action)).toEqual(["refused", "refused"]);
@@ -117,7 +96,7 @@ describe("Redriver", () => {
   it("replays a twice-redriven record once more with count 3", async () => {
     const { redriver, sink } = setup([deadLetter("employees", 1, { redriveCount: 2 })]);
 
-    await redriver.start(request());
+    await redriver.start(redriveRequest());
 
     expect(header((sink as MemoryMessageSink).messages("employees")[0] as never, REDRIVE_HEADERS.count)).toBe(
       "3",
@@ -128,7 +107,9 @@ describe("Redriver", () => {
     const { redriver, sink, catalog, runs } = setup([deadLetter("employees", 1)]);
     const reports: RecordReport[] = [];
 
-    const summary = await redriver.start(request({ dryRun: true }), { onRecord: (r) => reports.push(r) });
+    const summary = await redriver.start(redriveRequest({ dryRun: true }), {
+      onRecord: (r) => reports.push(r),
+    });
 
     expect(summary.counts.replayed).toBe(1);
     expect(reports[0]).toMatchObject({ action: "would-replay", topic: "employees" });
@@ -140,7 +121,7 @@ describe("Redriver", () => {
   it("replays to --to-topic without a preferred partition", async () => {
     const { redriver, sink } = setup([deadLetter("employees", 1)]);
 
-    const summary = await redriver.start(request({ toTopic: "employees.retry" }));
+    const summary = await redriver.start(redriveRequest({ toTopic: "employees.retry" }));
 
     const [message] = (sink as MemoryMessageSink).messages("employees.retry");
     expect(message?.preferredPartition).toBeUndefined();
@@ -150,14 +131,16 @@ describe("Redriver", () => {
   it("rejects an unknown destination topic before replaying anything", async () => {
     const { redriver, sink } = setup([deadLetter("employees", 1)]);
 
-    await expect(redriver.start(request({ toTopic: "nope" }))).rejects.toBeInstanceOf(UnknownTopicError);
+    await expect(redriver.start(redriveRequest({ toTopic: "nope" }))).rejects.toBeInstanceOf(
+      UnknownTopicError,
+    );
     expect((sink as MemoryMessageSink).calls).toBe(0);
   });
 
   it("stops at --max replayed records and says so", async () => {
     const { redriver } = setup([1, 2, 3, 4, 5].map((o) => deadLetter("employees", o)));
 
-    const summary = await redriver.start(request({ maxCount: 3 }));
+    const summary = await redriver.start(redriveRequest({ maxCount: 3 }));
 
     expect(summary.counts.replayed).toBe(3);
     expect(summary.state).toBe("completed");
@@ -167,7 +150,7 @@ describe("Redriver", () => {
   it("paces batches to the rate", async () => {
     const { redriver, sleeps } = setup([1, 2, 3, 4, 5, 6].map((o) => deadLetter("employees", o)));
 
-    await redriver.start(request({ ratePerSecond: 4, batchSize: 2 }));
+    await redriver.start(redriveRequest({ ratePerSecond: 4, batchSize: 2 }));
 
     // Three batches of two at four per second: the second and third wait half a second each.
     expect(sleeps).toEqual([500, 500]);
@@ -181,7 +164,7 @@ describe("Redriver", () => {
     );
     const { redriver, catalog } = setup([deadLetter("employees", 1), deadLetter("employees", 2)], { sink });
 
-    const summary = await redriver.start(request());
+    const summary = await redriver.start(redriveRequest());
 
     expect(summary.counts).toMatchObject({ replayed: 1, failed: 1 });
     expect(catalog.letters.get("employees:0:2")?.status).toBe("new");
@@ -196,7 +179,7 @@ describe("Redriver", () => {
     const reports: RecordReport[] = [];
 
     const summary = await redriver.start(
-      request({ filter: { ...request().filter, ids: ["employees:0:1", "employees:0:2"] } }),
+      redriveRequest({ filter: { ...redriveRequest().filter, ids: ["employees:0:1", "employees:0:2"] } }),
       { onRecord: (r) => reports.push(r) },
     );
 
@@ -219,7 +202,7 @@ describe("Redriver", () => {
     };
     const first = setup(letters, { sink: crashing });
 
-    const crash = await first.redriver.start(request()).catch((e: unknown) => e);
+    const crash = await first.redriver.start(redriveRequest()).catch((e: unknown) => e);
 
     expect(crash).toBeInstanceOf(RedriveFailedError);
     expect((crash as RedriveFailedError).summary.counts.replayed).toBe(2);
@@ -250,7 +233,7 @@ describe("Redriver", () => {
     const { redriver, runs } = setup([1, 2, 3, 4].map((o) => deadLetter("employees", o)));
     let batches = 0;
 
-    const summary = await redriver.start(request(), {
+    const summary = await redriver.start(redriveRequest(), {
       onProgress: () => {
         batches += 1;
       },
@@ -268,7 +251,7 @@ describe("Redriver", () => {
     const late = deadLetter("employees", 9, { minute: 60 * 30 });
     const { redriver } = setup([deadLetter("employees", 1), late], { now: () => Date.UTC(2026, 10, 20, 12) });
 
-    const summary = await redriver.start(request());
+    const summary = await redriver.start(redriveRequest());
 
     expect(summary.counts.replayed).toBe(1);
   });
@@ -283,7 +266,7 @@ describe("Redriver", () => {
     const { redriver, envelopes } = setup([deadLetter("employees", 1), deadLetter("employees", 2)]);
     envelopes.envelopes.delete("employees:0:1");
 
-    const summary = await redriver.start(request());
+    const summary = await redriver.start(redriveRequest());
 
     expect(summary.counts).toMatchObject({ replayed: 1, failed: 1 });
   });

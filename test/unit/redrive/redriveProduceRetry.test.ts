@@ -5,6 +5,7 @@ import { IndexReplaySource } from "../../../functions/lib/redrive/IndexReplaySou
 import { Redriver } from "../../../functions/lib/redrive/Redriver";
 import { FakeBroker, fakeCluster, kafkaOn } from "../../doubles/fakeKafkaCluster";
 import { deadLetter, MemoryCatalog, MemoryEnvelopes, MemoryRuns, MemoryTopics } from "./memoryPorts";
+import { redriveRequest } from "./redriveRequests";
 
 describe("redrive --to-topic of keyless records while one partition leader fails over", () => {
   it("writes every replay, and marks each letter with the partition and offset that hold it", async () => {
@@ -37,24 +38,8 @@ describe("redrive --to-topic of keyless records while one partition leader fails
       sleep: async () => undefined,
     });
 
-    const summary = await redriver.start({
-      source: { kind: "index" },
-      filter: {
-        ids: [],
-        topic: "employees",
-        since: undefined,
-        until: undefined,
-        stage: undefined,
-        errorClass: undefined,
-        statuses: ["new"],
-      },
-      toTopic: topic,
-      maxRedrives: 3,
-      maxCount: undefined,
-      ratePerSecond: 1_000,
-      batchSize: 10,
-      dryRun: false,
-    });
+    const summary = await redriver.start(redriveRequest({ toTopic: topic, batchSize: 10 }));
+
     await sink.disconnect();
 
     expect(electing.requests).toBeGreaterThan(1);

@@ -7,9 +7,10 @@ import { S3EnvelopeStore } from "../../../functions/lib/redrive/adapters/S3Envel
 import { ArchiveUnreadableError, RedriveFailedError } from "../../../functions/lib/redrive/errors";
 import { IndexReplaySource } from "../../../functions/lib/redrive/IndexReplaySource";
 import { Redriver } from "../../../functions/lib/redrive/Redriver";
-import type { RecordReport, RedriveRequest } from "../../../functions/lib/redrive/types";
+import type { RecordReport } from "../../../functions/lib/redrive/types";
 import { MemoryMessageSink } from "../../doubles/memorySinks";
 import { deadLetter, MemoryCatalog, MemoryRuns, MemoryTopics } from "./memoryPorts";
+import { redriveRequest } from "./redriveRequests";
 
 /**
  * The errors S3 answers a GetObject with, in the shapes @aws-sdk/client-s3 throws them: the SDK's own
@@ -146,24 +147,7 @@ describe("a redrive over unreadable archive objects", () => {
     return { catalog, runs, redriver, sink };
   }
 
-  const request: RedriveRequest = {
-    source: { kind: "index" },
-    filter: {
-      ids: [],
-      topic: "employees",
-      since: undefined,
-      until: undefined,
-      stage: undefined,
-      errorClass: undefined,
-      statuses: ["new"],
-    },
-    toTopic: undefined,
-    maxRedrives: 3,
-    maxCount: undefined,
-    ratePerSecond: 1_000,
-    batchSize: 2,
-    dryRun: false,
-  };
+  const request = redriveRequest();
 
   const readable = (...ls: (typeof letters)[number][]) =>
     ls.map((l) => [l.view.archiveKey, archived(l.envelope)] as const);
