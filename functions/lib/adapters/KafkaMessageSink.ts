@@ -1,7 +1,8 @@
 import type { Kafka, Producer } from "kafkajs";
+import { ProduceRejectedError } from "../core/errors";
 import type { DeliveryReceipt, MessageSink } from "../core/ports";
 import type { OutgoingMessage } from "../core/types";
-import { isConnectionError, translateKafkaError } from "./kafkaErrors";
+import { translateKafkaError } from "./kafkaErrors";
 import { PartitionChoices } from "./kafkaPartitioning";
 
 export interface KafkaMessageSinkOptions {
@@ -11,17 +12,32 @@ export interface KafkaMessageSinkOptions {
   readonly requestTimeoutMs?: number;
 }
 
+/** One kafkajs producer and the sends still using it. */
+interface ProducerGeneration {
+  readonly ready: Promise<Producer>;
+  inFlight: number;
+  retired: boolean;
+}
+
 /**
  * A kafkajs producer behind the {@link MessageSink} port: acks from all in-sync replicas, created
- * once per container and reused across invocations, reconnecting after the broker went away.
+ * once per container and reused across invocations.
+ *
+ * After any failure other than the broker rejecting the records, the producer is replaced by a new
+ * one (its sends still in flight finish first). kafkajs can be left unable to recover by itself:
+ * when a bootstrap broker stops answering during the ApiVersions request of a new connection, it
+ * keeps that open socket without API versions and fails every later request with "Broker not
+ * connected" (the chaos campaign's seed 13, `test/integration/processor/sinkAfterPause.test.ts`).
+ * A new producer gets a new cluster, new connections and fresh metadata.
  *
  * A message's `preferredPartition` (the source partition of a dead letter) is honoured when the
  * topic has that many partitions, otherwise the key decides, as in the Java client.
  */
 export class KafkaMessageSink implements MessageSink {
-  private producer: Producer | undefined;
   private readonly requestTimeoutMs: number;
-  private connecting: Promise<Producer> | undefined;
+  private generation: ProducerGeneration | undefined;
+  /** Built once: a replaced producer reuses the client (and its SCRAM credentials or certificates). */
+  private kafka: Promise<Kafka> | undefined;
   private readonly partitions = new PartitionChoices();
 
   constructor(private readonly options: KafkaMessageSinkOptions) {
@@ -30,8 +46,10 @@ export class KafkaMessageSink implements MessageSink {
 
   async send(topic: string, messages: readonly OutgoingMessage[]): Promise<DeliveryReceipt[]> {
     if (messages.length === 0) return [];
+    const generation = this.current();
+    generation.inFlight += 1;
     try {
-      const producer = await this.connect();
+      const producer = await generation.ready;
       const kafkaMessages = messages.map((m) => this.partitions.toKafkaMessage(m));
       const metadata = await producer.send({
         topic,
@@ -41,34 +59,44 @@ export class KafkaMessageSink implements MessageSink {
       });
       return this.partitions.receipts(kafkaMessages, metadata);
     } catch (error) {
-      if (isConnectionError(error)) this.connecting = undefined;
-      throw translateKafkaError(error, topic);
+      const translated = translateKafkaError(error, topic);
+      if (!(translated instanceof ProduceRejectedError)) this.retire(generation);
+      throw translated;
+    } finally {
+      generation.inFlight -= 1;
+      if (generation.retired && generation.inFlight === 0) void closeQuietly(generation);
     }
   }
 
   async disconnect(): Promise<void> {
-    this.connecting = undefined;
-    await this.producer?.disconnect();
+    const generation = this.generation;
+    this.generation = undefined;
+    if (generation === undefined) return;
+    generation.retired = true;
+    await closeQuietly(generation);
   }
 
-  private connect(): Promise<Producer> {
-    if (this.connecting === undefined) {
-      const attempt = this.createProducer().then(async (producer) => {
+  private current(): ProducerGeneration {
+    if (this.generation === undefined || this.generation.retired) {
+      const ready = this.createProducer().then(async (producer) => {
         await producer.connect();
         return producer;
       });
-      this.connecting = attempt;
-      attempt.catch(() => {
-        if (this.connecting === attempt) this.connecting = undefined;
-      });
+      // A failed connect is seen by the send awaiting it; nobody else waits on this promise.
+      ready.catch(() => undefined);
+      this.generation = { ready, inFlight: 0, retired: false };
     }
-    return this.connecting;
+    return this.generation;
+  }
+
+  private retire(generation: ProducerGeneration): void {
+    generation.retired = true;
+    if (this.generation === generation) this.generation = undefined;
   }
 
   private async createProducer(): Promise<Producer> {
-    if (this.producer !== undefined) return this.producer;
-    const kafka = typeof this.options.kafka === "function" ? await this.options.kafka() : this.options.kafka;
-    this.producer ??= kafka.producer({
+    const kafka = await this.client();
+    return kafka.producer({
       createPartitioner: this.partitions.partitioner(),
       // A missing topic must surface as an error (retried, then reported), never be created with
       // broker defaults that nobody chose.
@@ -76,6 +104,27 @@ export class KafkaMessageSink implements MessageSink {
       // Short client-side retries: the processor retries with its own deadline-aware backoff.
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
     });
-    return this.producer;
+  }
+
+  private client(): Promise<Kafka> {
+    const { kafka } = this.options;
+    if (typeof kafka !== "function") return Promise.resolve(kafka);
+    if (this.kafka === undefined) {
+      const built = kafka();
+      this.kafka = built;
+      built.catch(() => {
+        if (this.kafka === built) this.kafka = undefined;
+      });
+    }
+    return this.kafka;
+  }
+}
+
+/** Disconnects a retired producer; one that never connected, or whose brokers are gone, is dropped. */
+async function closeQuietly(generation: ProducerGeneration): Promise<void> {
+  try {
+    await (await generation.ready).disconnect();
+  } catch {
+    // Nothing to release: the connect failed, or the sockets are already closed.
   }
 }

@@ -14,15 +14,6 @@ const RECORD_REJECTIONS: ReadonlySet<string> = new Set([
   "INVALID_TIMESTAMP",
 ]);
 
-/** Error types after which the connection is suspect and the producer should reconnect. */
-const CONNECTION_ERRORS: ReadonlySet<string> = new Set([
-  "KafkaJSConnectionError",
-  "KafkaJSConnectionClosedError",
-  "KafkaJSRequestTimeoutError",
-  "KafkaJSNoBrokerAvailableError",
-  "KafkaJSBrokerNotFound",
-]);
-
 interface KafkaJsLikeError {
   readonly name?: string;
   readonly type?: string;
@@ -63,8 +54,4 @@ export function translateKafkaError(error: unknown, topic: string): Error {
     .filter((s): s is string => typeof s === "string" && s !== "")
     .slice(-1)[0];
   return new TransientError(`producing to "${topic}" failed: ${detail ?? String(error)}`, { cause: error });
-}
-
-export function isConnectionError(error: unknown): boolean {
-  return chainOf(error).some((e) => e.name !== undefined && CONNECTION_ERRORS.has(e.name));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { translateAwsError } from "../../../functions/lib/adapters/awsErrors";
-import { isConnectionError, translateKafkaError } from "../../../functions/lib/adapters/kafkaErrors";
+import { translateKafkaError } from "../../../functions/lib/adapters/kafkaErrors";
 import { isRetriable, ProduceRejectedError, TransientError } from "../../../functions/lib/core/errors";
 
 const kafkajsProtocolError = (type: string, retriable: boolean) =>
@@ -43,15 +43,6 @@ describe("translateKafkaError", () => {
     const bug = new TypeError("x is undefined");
 
     expect(translateKafkaError(bug, "t")).toBe(bug);
-  });
-
-  it("recognises connection errors, so the producer reconnects", () => {
-    const lost = Object.assign(new Error("Connection error: connect ECONNREFUSED"), {
-      name: "KafkaJSConnectionError",
-    });
-
-    expect(isConnectionError(retriesExceeded(lost))).toBe(true);
-    expect(isConnectionError(kafkajsProtocolError("UNKNOWN_TOPIC_OR_PARTITION", true))).toBe(false);
   });
 });
 

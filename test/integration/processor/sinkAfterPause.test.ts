@@ -1,0 +1,94 @@
+/**
+ * The chaos campaign's seed 13 (issue 10): the bootstrap broker was paused while a new sandbox's
+ * producer connected to it. kafkajs's seed `Broker.connect()` opens the socket (the kernel accepts
+ * it for a stopped process) and its ApiVersions request times out. A timeout is not a connection
+ * error to kafkajs, so it keeps that seed broker; the socket stays open, so the retried `connect()`
+ * returns at once ("already connected") without API versions, and every request through it fails
+ * with "Broker not connected" for as long as the producer lives. In a warm sandbox that is forever:
+ * the campaign saw two partitions stall for 300 s, every invocation ending at its deadline with all
+ * of its records reported for retry.
+ *
+ * The sink must recover by itself once the broker answers again.
+ */
+import { type Admin, Kafka, logLevel } from "kafkajs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { KafkaMessageSink } from "../../../functions/lib/adapters/KafkaMessageSink";
+import type { OutgoingMessage } from "../../../functions/lib/core/types";
+import { localKafkaConfig } from "../../../stack/clients";
+import { brokers, healCluster, pauseBroker, resumeBroker } from "../../../stack/cluster";
+import { ensureTopics } from "../../../stack/provision";
+import { topicSpec } from "../../../stack/topology";
+import { requireOwnBrokers } from "../../support/cluster";
+import { uniqueName } from "../../support/names";
+
+/** kafkajs bounds the ApiVersions request of a new connection by its connection timeout. */
+const CONNECTION_TIMEOUT_MS = 1_500;
+
+const messages = (count = 3): OutgoingMessage[] =>
+  Array.from({ length: count }, (_, i) => ({
+    key: Buffer.from(`key-${i}`),
+    value: Buffer.from(JSON.stringify({ i })),
+    headers: [],
+  }));
+
+describe("KafkaMessageSink after its bootstrap broker was paused while it connected (issue 10, seed 13)", () => {
+  const kafka = new Kafka(localKafkaConfig({ clientId: "it-sink-after-pause" }));
+  const topics: string[] = [];
+  let admin: Admin;
+
+  beforeAll(async () => {
+    admin = kafka.admin();
+    await admin.connect();
+  });
+
+  afterEach(async () => {
+    if ((await brokers()).length >= 3) await healCluster();
+  });
+
+  afterAll(async () => {
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it("sends again once the broker answers, with the same sink", async (context) => {
+    await requireOwnBrokers(context, 3);
+    const topic = uniqueName("it.sink.pause");
+    topics.push(topic);
+    await ensureTopics(admin, [topicSpec(topic, { numPartitions: 3, replicationFactor: 3 })]);
+    const [seed] = await brokers();
+    if (seed === undefined) throw new Error("no broker");
+
+    // One bootstrap address, so the paused node is the seed kafkajs connects to first.
+    const sink = new KafkaMessageSink({
+      kafka: new Kafka({
+        ...localKafkaConfig({ clientId: "it-sink-after-pause-producer" }),
+        brokers: [seed.address],
+        connectionTimeout: CONNECTION_TIMEOUT_MS,
+        requestTimeout: CONNECTION_TIMEOUT_MS,
+        logLevel: logLevel.NOTHING,
+      }),
+      requestTimeoutMs: CONNECTION_TIMEOUT_MS,
+    });
+    try {
+      await pauseBroker(seed.nodeId);
+      await expect(sink.send(topic, messages())).rejects.toThrow();
+      await resumeBroker(seed.nodeId);
+
+      // The processor's retries (or the mapping's redelivery to the warm sandbox) call again.
+      const outcomes: string[] = [];
+      for (let attempt = 0; attempt < 6 && outcomes.at(-1) !== "ok"; attempt += 1) {
+        try {
+          const receipts = await sink.send(topic, messages());
+          expect(receipts).toHaveLength(3);
+          outcomes.push("ok");
+        } catch (error) {
+          outcomes.push((error as Error).message);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
+      expect(outcomes.at(-1), `attempts after the broker resumed: ${outcomes.join(" | ")}`).toBe("ok");
+    } finally {
+      await sink.disconnect();
+    }
+  }, 60_000);
+});
