@@ -14,7 +14,9 @@ export class KafkaTopicDirectory implements TopicDirectory {
       const present = new Set(await admin.listTopics());
       return topics.filter((t) => !present.has(t));
     } catch (error) {
-      this.admin = undefined;
+      // A new admin gets a new cluster: kafkajs can be stuck on a broker only that leaves (see
+      // KafkaMessageSink). The old one's sockets are closed, not leaked.
+      void this.disconnect().catch(() => undefined);
       throw translateKafkaError(error, topics.join(", "));
     }
   }
