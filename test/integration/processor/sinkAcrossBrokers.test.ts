@@ -20,17 +20,15 @@
  * the retried sends are refused (the processor retries them) and every receipt holds its message.
  */
 import { randomUUID } from "node:crypto";
-import { type Admin, Kafka, type LogEntry, logLevel } from "kafkajs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Kafka, type LogEntry, logLevel } from "kafkajs";
+import { describe, expect, it } from "vitest";
 import { readTopic } from "../../../emulator/reconcile/readTopic";
 import { KafkaMessageSink } from "../../../functions/lib/adapters/KafkaMessageSink";
 import type { DeliveryReceipt } from "../../../functions/lib/core/ports";
 import { localKafkaConfig } from "../../../stack/clients";
-import { brokers, healCluster, moveLeadership, partitionStates } from "../../../stack/cluster";
-import { ensureTopics } from "../../../stack/provision";
-import { topicSpec } from "../../../stack/topology";
+import { healCluster, moveLeadership, partitionStates } from "../../../stack/cluster";
 import { requireOwnBrokers } from "../../support/cluster";
-import { uniqueName } from "../../support/names";
+import { useFaultTopics } from "../../support/faultTopics";
 
 const PARTITIONS = 6;
 const NODES = [1, 2, 3] as const;
@@ -94,29 +92,11 @@ describe("KafkaMessageSink across three brokers while a leadership moves (issue 
         },
     }),
   );
-  const topics: string[] = [];
-  let admin: Admin;
-
-  beforeAll(async () => {
-    admin = kafka.admin();
-    await admin.connect();
-  });
-
-  afterEach(async () => {
-    // Whatever a round left behind, the next test file gets three live, in-sync brokers.
-    if ((await brokers()).length >= 3) await healCluster();
-  });
-
-  afterAll(async () => {
-    await admin.deleteTopics({ topics }).catch(() => undefined);
-    await admin.disconnect();
-  });
+  const { newTopic } = useFaultTopics("it-sink-across-brokers-admin");
 
   it("acknowledges a keyless message only with the partition and offset that hold it", async (context) => {
     await requireOwnBrokers(context, 3);
-    const topic = uniqueName("it.sink.brokers");
-    topics.push(topic);
-    await ensureTopics(admin, [topicSpec(topic, { numPartitions: PARTITIONS, replicationFactor: 3 })]);
+    const topic = await newTopic("it.sink.brokers", PARTITIONS);
     const leaderOf = async () => new Map((await partitionStates([topic])).map((p) => [p.partition, p]));
     for (const state of (await leaderOf()).values()) {
       // Node p % 3 + 1 leads partition p: every broker leads two of the six.

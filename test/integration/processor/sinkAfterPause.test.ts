@@ -10,16 +10,14 @@
  *
  * The sink must recover by itself once the broker answers again.
  */
-import { type Admin, Kafka, logLevel } from "kafkajs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Kafka, logLevel } from "kafkajs";
+import { describe, expect, it } from "vitest";
 import { KafkaMessageSink } from "../../../functions/lib/adapters/KafkaMessageSink";
 import type { OutgoingMessage } from "../../../functions/lib/core/types";
 import { localKafkaConfig } from "../../../stack/clients";
-import { brokers, healCluster, pauseBroker, resumeBroker } from "../../../stack/cluster";
-import { ensureTopics } from "../../../stack/provision";
-import { topicSpec } from "../../../stack/topology";
+import { brokers, pauseBroker, resumeBroker } from "../../../stack/cluster";
 import { requireOwnBrokers } from "../../support/cluster";
-import { uniqueName } from "../../support/names";
+import { useFaultTopics } from "../../support/faultTopics";
 
 /** kafkajs bounds the ApiVersions request of a new connection by its connection timeout. */
 const CONNECTION_TIMEOUT_MS = 1_500;
@@ -32,29 +30,11 @@ const messages = (count = 3): OutgoingMessage[] =>
   }));
 
 describe("KafkaMessageSink after its bootstrap broker was paused while it connected (issue 10, seed 13)", () => {
-  const kafka = new Kafka(localKafkaConfig({ clientId: "it-sink-after-pause" }));
-  const topics: string[] = [];
-  let admin: Admin;
-
-  beforeAll(async () => {
-    admin = kafka.admin();
-    await admin.connect();
-  });
-
-  afterEach(async () => {
-    if ((await brokers()).length >= 3) await healCluster();
-  });
-
-  afterAll(async () => {
-    await admin.deleteTopics({ topics }).catch(() => undefined);
-    await admin.disconnect();
-  });
+  const { newTopic } = useFaultTopics("it-sink-after-pause");
 
   it("sends again once the broker answers, with the same sink", async (context) => {
     await requireOwnBrokers(context, 3);
-    const topic = uniqueName("it.sink.pause");
-    topics.push(topic);
-    await ensureTopics(admin, [topicSpec(topic, { numPartitions: 3, replicationFactor: 3 })]);
+    const topic = await newTopic("it.sink.pause", 3);
     const [seed] = await brokers();
     if (seed === undefined) throw new Error("no broker");
 
