@@ -51,6 +51,12 @@ export const benchmark: Benchmark = async (context) => {
     memorySizeMb: MEMORY_MB,
     environment: { DEAD_LETTER_INDEX: "true" },
   });
+  // The same storm with the index off: how much of it is the index (DynamoDB Local) and how much
+  // the DLQ topic, the archive and the function's own work.
+  const withoutIndex = await runBundle(bundle, [warmup, batch(true), batch(false)], {
+    memorySizeMb: MEMORY_MB,
+    environment: { DEAD_LETTER_INDEX: "false" },
+  });
   const of = (slot: number) => run.invocations.slice(1).filter((_, i) => i % 3 === slot);
   const [good, first, again] = [of(0), of(1), of(2)];
   const retried = [...good, ...first, ...again].reduce((sum, r) => sum + r.failures, 0);
