@@ -161,7 +161,9 @@ export function kafkaEvent(spec: BatchSpec): KafkaEvent {
   const partitions = spec.partitions ?? 3;
   for (let n = 0; n < spec.count; n += 1) {
     const partition = n % partitions;
-    const list = (records[`${spec.topic}-${partition}`] ??= []);
+    const id = `${spec.topic}-${partition}`;
+    const list = records[id] ?? [];
+    records[id] = list;
     list.push({
       topic: spec.topic,
       partition,
