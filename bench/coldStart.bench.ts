@@ -97,10 +97,13 @@ export const benchmark: Benchmark = async (context) => {
     ],
     ratios: [
       {
-        measure: "cold start: INIT of the deployed bundle vs a naive bundle (clients at module scope)",
-        ratio: initRatio,
+        // The bundle's import, as issue 11 measured INIT (an empty module: ~1 ms); Node's own
+        // start-up, the same for any bundle, is in the detail.
+        measure:
+          "cold start: INIT (import) of the deployed bundle vs a naive bundle (clients at module scope)",
+        ratio: importRatio,
         goal: { atMost: 0.5 },
-        detail: `${init("deployed").toFixed(0)} ms vs ${init("naive").toFixed(0)} ms (medians of ${samples}; empty module ${floor.toFixed(0)} ms)`,
+        detail: `import ${imported("deployed").toFixed(0)} ms vs ${imported("naive").toFixed(0)} ms; from process start ${init("deployed").toFixed(0)} vs ${init("naive").toFixed(0)} ms, empty module ${floor.toFixed(0)} ms (medians of ${samples})`,
       },
       {
         measure: "cold start: INIT + first invocation with a dead letter, deployed vs naive",
