@@ -16,6 +16,12 @@ const WRITE_CHUNK = 25;
 const GET_CHUNK = 100;
 /** DynamoDB's limit of actions per transaction (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html). */
 const TRANSACTION_CHUNK = 100;
+/**
+ * Transactions in flight at once. DynamoDB Local runs them one after another at ~4 ms an item, so
+ * ten sent together left the last waiting past the clients' 5 s request timeout (seen here); two
+ * keep the queue short, and in DynamoDB a hundred-item transaction takes tens of milliseconds.
+ */
+const TRANSACTIONS_IN_FLIGHT = 2;
 const UNPROCESSED_ROUNDS = 5;
 
 /**
@@ -99,7 +105,7 @@ export async function batchGetAll(
 }
 
 /**
- * Applies update actions (one per item, all on `table`) in transactions of up to 100, in parallel:
+ * Applies update actions (one per item, all on `table`) in transactions of up to 100, two at a time:
  * one request per hundred items where `UpdateItem` costs one per item, and each item's update keeps
  * its own atomic expression (`if_not_exists`), which a batch write of whole items cannot. DynamoDB
  * rejects a transaction that names an item twice, so the caller passes distinct keys.
@@ -114,27 +120,32 @@ export async function transactUpdateAll(
   table: string,
   updates: readonly Omit<Update, "TableName">[],
 ): Promise<void> {
-  await Promise.all(
-    chunk(updates, TRANSACTION_CHUNK).map(async (part) => {
-      try {
-        await client.send(
-          new TransactWriteItemsCommand({
-            TransactItems: part.map((update) => ({ Update: { ...update, TableName: table } })),
-          }),
-        );
-      } catch (error) {
-        if (isTransientCancellation(error)) {
-          throw new TransientError(
-            `a transaction on ${table} was cancelled: ${reasonsOf(error).join(", ")}`,
-            {
-              cause: error,
-            },
-          );
-        }
-        throw translateAwsError(error, `updating ${table}`);
+  const parts = chunk(updates, TRANSACTION_CHUNK);
+  const send = async (part: readonly Omit<Update, "TableName">[]) => {
+    try {
+      await client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: part.map((update) => ({ Update: { ...update, TableName: table } })),
+        }),
+      );
+    } catch (error) {
+      if (isTransientCancellation(error)) {
+        throw new TransientError(`a transaction on ${table} was cancelled: ${reasonsOf(error).join(", ")}`, {
+          cause: error,
+        });
       }
-    }),
-  );
+      throw translateAwsError(error, `updating ${table}`);
+    }
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < parts.length) {
+      const part = parts[next] as (typeof parts)[number];
+      next += 1;
+      await send(part);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(TRANSACTIONS_IN_FLIGHT, parts.length) }, worker));
 }
 
 /** Cancellation reasons that a later attempt can clear (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html#API_TransactWriteItems_Errors). */

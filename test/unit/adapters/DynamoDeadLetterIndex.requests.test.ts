@@ -1,6 +1,8 @@
 import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { DynamoDeadLetterIndex } from "../../../functions/lib/adapters/DynamoDeadLetterIndex";
+import { transactUpdateAll } from "../../../functions/lib/adapters/dynamoBatch";
+import { TransientError } from "../../../functions/lib/core/errors";
 import type { DeadLetterIndexEntry } from "../../../functions/lib/core/ports";
 import { DEAD_LETTER_TABLE } from "../../../functions/lib/tables";
 import { deadLetter } from "../redrive/memoryPorts";
@@ -153,5 +155,32 @@ describe("DynamoDeadLetterIndex requests in a dead-letter storm", () => {
     expect(projected.sort()).toEqual(
       [DEAD_LETTER_TABLE.partitionKey, "timestamp", "archiveKey", "archiveLine", "dlqOffset"].sort(),
     );
+  });
+});
+
+describe("transactUpdateAll", () => {
+  const cancelled = (codes: string[]) =>
+    Object.assign(new Error("Transaction cancelled"), {
+      name: "TransactionCanceledException",
+      $metadata: { httpStatusCode: 400 },
+      CancellationReasons: codes.map((Code) => ({ Code })),
+    });
+  const failingWith = (error: Error) =>
+    ({ send: async () => Promise.reject(error) }) as unknown as DynamoDBClient;
+  const update = { Key: { pk: { S: "DL#a" }, sk: { S: "DL" } }, UpdateExpression: "SET #a = :v" };
+
+  it("calls a transaction cancelled by a concurrent write transient, so the batch is retried", async () => {
+    const attempt = transactUpdateAll(failingWith(cancelled(["None", "TransactionConflict"])), TABLE, [
+      update,
+    ]);
+
+    await expect(attempt).rejects.toBeInstanceOf(TransientError);
+    await expect(attempt).rejects.toThrow(/TransactionConflict/);
+  });
+
+  it("keeps a cancellation for a reason a retry cannot clear permanent", async () => {
+    const attempt = transactUpdateAll(failingWith(cancelled(["ValidationError"])), TABLE, [update]);
+
+    await expect(attempt).rejects.not.toBeInstanceOf(TransientError);
   });
 });
