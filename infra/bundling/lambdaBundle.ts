@@ -6,7 +6,7 @@
  * Plain data and esbuild only: no aws-cdk-lib import, so local tools load it without CDK.
  */
 import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { basename, dirname, extname } from "node:path";
 
 /** CommonJS dependencies (kafkajs) call require(); an ESM bundle needs one defined. */
 const REQUIRE_BANNER =
@@ -23,11 +23,20 @@ export const LAMBDA_BUNDLE = {
   banner: REQUIRE_BANNER,
   /** Everything bundled, the AWS SDK too: the function runs the versions the tests ran. */
   externalModules: [] as readonly string[],
+  /**
+   * Code splitting: what the handler imports with `import()` (the AWS SDK clients, needed only for
+   * a dead letter, the ledger, idempotency or a secret) goes into chunks of its own, which INIT
+   * neither reads nor parses (issue 11). ESM only; esbuild needs an output directory for it.
+   */
+  splitting: true,
 } as const;
 
+/** The entry's output file name: Lambda's handler `index.handler` finds `index.mjs`. */
+const ENTRY_NAME = "index";
+
 /**
- * Builds `entry` into `outfile` with esbuild exactly as `NodejsFunction` does with
- * {@link LAMBDA_BUNDLE} (CDK runs the same esbuild with these flags).
+ * Builds `entry` into `outfile` (and its chunks, next to it) with esbuild exactly as the construct
+ * does with {@link LAMBDA_BUNDLE}: `NodejsFunction`'s own esbuild run, then {@link splitBundleCommand}.
  *
  * @example
  * await buildLambdaBundle("functions/processor/handler.ts", "/tmp/processor/index.mjs");
@@ -37,7 +46,10 @@ export async function buildLambdaBundle(entry: string, outfile: string): Promise
   mkdirSync(dirname(outfile), { recursive: true });
   await build({
     entryPoints: [entry],
-    outfile,
+    outdir: dirname(outfile),
+    entryNames: basename(outfile, extname(outfile)),
+    outExtension: { ".js": extname(outfile) },
+    splitting: LAMBDA_BUNDLE.splitting,
     bundle: true,
     platform: "node",
     target: LAMBDA_BUNDLE.target,
@@ -51,4 +63,40 @@ export async function buildLambdaBundle(entry: string, outfile: string): Promise
     logLevel: "silent",
   });
   return outfile;
+}
+
+/**
+ * The shell command that rebuilds `entry` into `outputDir` with code splitting, for
+ * `NodejsFunction`'s `afterBundling` hook. `NodejsFunction` always gives esbuild `--outfile`
+ * (`index.mjs` for ESM), and esbuild refuses `--splitting` without `--outdir` and `--outdir` next
+ * to `--outfile`, so `esbuildArgs: { "--splitting": true }` (the CDK README's example of passing
+ * arguments, https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_lambda_nodejs-readme.html)
+ * cannot work; the hook runs the same esbuild with the same flags and an output directory, over
+ * the single file of the first run. Same options as {@link buildLambdaBundle}.
+ */
+export function splitBundleCommand(entry: string, outputDir: string): string {
+  const flags = [
+    "--bundle",
+    "--platform=node",
+    `--target=${LAMBDA_BUNDLE.target}`,
+    `--format=${LAMBDA_BUNDLE.format}`,
+    ...(LAMBDA_BUNDLE.minify ? ["--minify"] : []),
+    ...(LAMBDA_BUNDLE.sourceMap ? ["--sourcemap"] : []),
+    `--sources-content=${LAMBDA_BUNDLE.sourcesContent}`,
+    `--main-fields=${LAMBDA_BUNDLE.mainFields.join(",")}`,
+    `--banner:js=${LAMBDA_BUNDLE.banner}`,
+    ...LAMBDA_BUNDLE.externalModules.map((name) => `--external:${name}`),
+    ...(LAMBDA_BUNDLE.splitting ? ["--splitting"] : []),
+    `--outdir=${outputDir}`,
+    `--entry-names=${ENTRY_NAME}`,
+    "--out-extension:.js=.mjs",
+    "--log-level=warning",
+    entry,
+  ];
+  return ["npx", "--no-install", "esbuild", ...flags].map(shellQuoted).join(" ");
+}
+
+/** One argument for `bash -c`, single-quoted. */
+function shellQuoted(argument: string): string {
+  return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replaceAll("'", `'\\''`)}'`;
 }

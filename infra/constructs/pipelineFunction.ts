@@ -6,7 +6,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
-import { LAMBDA_BUNDLE } from "../bundling/lambdaBundle";
+import { LAMBDA_BUNDLE, splitBundleCommand } from "../bundling/lambdaBundle";
 import type { ResolvedSettings } from "./resolveSettings";
 import type { KafkaSource } from "./types";
 
@@ -109,6 +109,12 @@ export function createPipelineFunction(
       mainFields: [...LAMBDA_BUNDLE.mainFields],
       banner: LAMBDA_BUNDLE.banner,
       externalModules: [...LAMBDA_BUNDLE.externalModules],
+      // Code splitting, which NodejsFunction's own esbuild run cannot do (see splitBundleCommand).
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (_inputDir, outputDir) => [splitBundleCommand(path.resolve(options.entry), outputDir)],
+      },
     },
   });
   // Lambda checks the role's network-interface permissions when it creates a VPC function.

@@ -127,7 +127,7 @@ export class EmulatorScenario {
     const parts = createProcessor(config, [pipeline], silentLogger);
     this.closers.push(async () => {
       await parts.sink.disconnect();
-      parts.s3.destroy();
+      parts.destroyClients();
     });
     const inner = withKafkaBatchProcessing({ processor: parts.processor }) as KafkaLambdaHandler;
     const poison = fn.poisonKey === undefined ? undefined : Buffer.from(fn.poisonKey).toString("base64");

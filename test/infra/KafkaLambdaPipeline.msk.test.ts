@@ -78,7 +78,7 @@ describe("processor function (MSK)", () => {
     expect(notReadByConfig).toEqual([]);
   });
 
-  it("bundles each function (processor, redrive) into a minified ESM file with a source map, without Docker", () => {
+  it("bundles each function (processor, redrive) into a minified ESM entry with a source map, and chunks for what it imports on first use, without Docker", () => {
     const { outdir } = synthesized.stack.node.root as App;
     const assets = readdirSync(outdir).filter((name) => name.startsWith("asset."));
 
@@ -87,7 +87,12 @@ describe("processor function (MSK)", () => {
       const files = readdirSync(path.join(outdir, asset)).sort();
       const code = readFileSync(path.join(outdir, asset, "index.mjs"), "utf8");
 
-      expect(files).toEqual(["index.mjs", "index.mjs.map"]);
+      expect(files).toContain("index.mjs");
+      expect(files).toContain("index.mjs.map");
+      // Code splitting (issue 11): the rest are esbuild's chunks, each with its map.
+      const chunks = files.filter((name) => !name.startsWith("index.mjs"));
+      expect(chunks.length).toBeGreaterThan(0);
+      for (const chunk of chunks) expect(chunk).toMatch(/^[\w.-]+-[A-Z0-9]{8}\.mjs(\.map)?$/);
       expect(code.startsWith("import { createRequire }")).toBe(true);
       // Minified: long lines (template literals keep a few newlines), and linked to its map.
       expect(code.length / code.split("\n").length).toBeGreaterThan(1000);

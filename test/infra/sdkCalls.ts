@@ -23,10 +23,13 @@ const CLIENT_SERVICES: Readonly<Record<string, string>> = {
 /**
  * Commands whose IAM action is not the command's name (Service Authorization Reference:
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html, ListObjectsV2
- * is authorized by s3:ListBucket).
+ * is authorized by s3:ListBucket). A transaction's actions are authorized as the item operations
+ * they are (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html);
+ * the functions' only transactions (dynamoBatch.ts `transactUpdateAll`) hold Update actions.
  */
 const ACTION_OF_COMMAND: Readonly<Record<string, string>> = {
   "s3:ListObjectsV2": "s3:ListBucket",
+  "dynamodb:TransactWriteItems": "dynamodb:UpdateItem",
 };
 
 /** The table schema constants of functions/lib/tables.ts, by the table the construct creates. */

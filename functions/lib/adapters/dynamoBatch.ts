@@ -3,6 +3,8 @@ import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
   type DynamoDBClient,
+  TransactWriteItemsCommand,
+  type Update,
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
 import { TransientError } from "../core/errors";
@@ -12,6 +14,14 @@ type Item = Record<string, AttributeValue>;
 
 const WRITE_CHUNK = 25;
 const GET_CHUNK = 100;
+/** DynamoDB's limit of actions per transaction (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html). */
+const TRANSACTION_CHUNK = 100;
+/**
+ * Transactions in flight at once. DynamoDB Local runs them one after another at ~4 ms an item, so
+ * ten sent together left the last waiting past the clients' 5 s request timeout (seen here); two
+ * keep the queue short, and in DynamoDB a hundred-item transaction takes tens of milliseconds.
+ */
+const TRANSACTIONS_IN_FLIGHT = 2;
 const UNPROCESSED_ROUNDS = 5;
 
 /**
@@ -45,13 +55,28 @@ export async function batchWriteAll(
   );
 }
 
+/** Attributes a batch read returns: a projection expression and the names its `#aliases` stand for. */
+export interface BatchGetProjection {
+  readonly expression: string;
+  readonly names?: Readonly<Record<string, string>>;
+}
+
 /** Reads items by key in batches of 100, resending unprocessed keys like {@link batchWriteAll}. */
 export async function batchGetAll(
   client: DynamoDBClient,
   table: string,
   keys: readonly Item[],
-  projection?: string,
+  projection?: string | BatchGetProjection,
 ): Promise<Item[]> {
+  const projected =
+    projection === undefined
+      ? {}
+      : typeof projection === "string"
+        ? { ProjectionExpression: projection }
+        : {
+            ProjectionExpression: projection.expression,
+            ...(projection.names ? { ExpressionAttributeNames: { ...projection.names } } : {}),
+          };
   const found: Item[] = [];
   await Promise.all(
     chunk(keys, GET_CHUNK).map(async (part) => {
@@ -64,7 +89,7 @@ export async function batchGetAll(
           const { Responses, UnprocessedKeys } = await client.send(
             new BatchGetItemCommand({
               RequestItems: {
-                [table]: { Keys: pending, ...(projection ? { ProjectionExpression: projection } : {}) },
+                [table]: { Keys: pending, ...projected },
               },
             }),
           );
@@ -77,6 +102,70 @@ export async function batchGetAll(
     }),
   );
   return found;
+}
+
+/**
+ * Applies update actions (one per item, all on `table`) in transactions of up to 100, two at a time:
+ * one request per hundred items where `UpdateItem` costs one per item, and each item's update keeps
+ * its own atomic expression (`if_not_exists`), which a batch write of whole items cannot. DynamoDB
+ * rejects a transaction that names an item twice, so the caller passes distinct keys.
+ *
+ * A transaction cancelled because another writer touched one of its items at the same moment
+ * (`TransactionConflict`), or throttled, is transient: the caller's retry sends it again, and the
+ * updates are idempotent. IAM authorizes each action as its own `dynamodb:UpdateItem`
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
+ */
+export async function transactUpdateAll(
+  client: DynamoDBClient,
+  table: string,
+  updates: readonly Omit<Update, "TableName">[],
+): Promise<void> {
+  const parts = chunk(updates, TRANSACTION_CHUNK);
+  const send = async (part: readonly Omit<Update, "TableName">[]) => {
+    try {
+      await client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: part.map((update) => ({ Update: { ...update, TableName: table } })),
+        }),
+      );
+    } catch (error) {
+      if (isTransientCancellation(error)) {
+        throw new TransientError(`a transaction on ${table} was cancelled: ${reasonsOf(error).join(", ")}`, {
+          cause: error,
+        });
+      }
+      throw translateAwsError(error, `updating ${table}`);
+    }
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < parts.length) {
+      const part = parts[next] as (typeof parts)[number];
+      next += 1;
+      await send(part);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(TRANSACTIONS_IN_FLIGHT, parts.length) }, worker));
+}
+
+/** Cancellation reasons that a later attempt can clear (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html#API_TransactWriteItems_Errors). */
+const TRANSIENT_CANCELLATIONS: ReadonlySet<string> = new Set([
+  "TransactionConflict",
+  "ThrottlingError",
+  "ProvisionedThroughputExceeded",
+  "RequestLimitExceeded",
+]);
+
+function reasonsOf(error: unknown): string[] {
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.map((reason) => reason.Code ?? "None").filter((code) => code !== "None");
+}
+
+function isTransientCancellation(error: unknown): boolean {
+  if ((error as { name?: string } | null)?.name === "TransactionConflictException") return true;
+  if ((error as { name?: string } | null)?.name !== "TransactionCanceledException") return false;
+  const reasons = reasonsOf(error);
+  return reasons.length > 0 && reasons.every((code) => TRANSIENT_CANCELLATIONS.has(code));
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

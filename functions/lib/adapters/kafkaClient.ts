@@ -1,6 +1,4 @@
 import type { ConnectionOptions } from "node:tls";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
 import {
   Kafka,
   type KafkaConfig as KafkaJsConfig,
@@ -12,6 +10,10 @@ import type { AwsConfig, KafkaConfig } from "../config";
 import { ConfigError } from "../core/errors";
 import type { ProcessorLogger } from "../core/ports";
 import { silenceKafkajsTimeoutWarning } from "./kafkajsWarnings";
+import type { KafkaSecrets } from "./kafkaSecrets";
+
+/** Reads a secret's JSON; the Secrets Manager client behind it is created on the first read. */
+export type SecretReader = (secretArn: string) => Promise<Record<string, unknown>>;
 
 /**
  * Builds the kafkajs client from configuration: plaintext for the local stack, IAM (SASL
@@ -24,7 +26,8 @@ export async function createKafka(
   logger: ProcessorLogger,
 ): Promise<Kafka> {
   silenceKafkajsTimeoutWarning();
-  const secrets = secretsClient(aws);
+  // Loaded only where a secret is named (SCRAM, mTLS, a private CA): IAM and plaintext never need it.
+  const secrets = lazySecretReader(aws);
   const { region } = aws;
   const options: KafkaJsConfig = {
     clientId: config.clientId,
@@ -46,11 +49,11 @@ export async function createKafka(
  */
 export async function tlsOptions(
   config: Pick<KafkaConfig, "tlsSecretArn" | "caSecretArn" | "ssl" | "auth">,
-  secrets: SecretsManagerClient,
+  secrets: SecretReader,
 ): Promise<ConnectionOptions | boolean> {
   const tls: ConnectionOptions = {};
   if (config.caSecretArn !== undefined) {
-    const secret = await readSecret(secrets, config.caSecretArn);
+    const secret = await secrets(config.caSecretArn);
     if (typeof secret.certificate !== "string" || !secret.certificate.includes("BEGIN CERTIFICATE")) {
       throw new ConfigError(
         "KAFKA_CA_SECRET_ARN",
@@ -65,23 +68,24 @@ export async function tlsOptions(
   return config.ssl || config.auth === "iam";
 }
 
-/** One client per container, with the same timeouts as the functions' other AWS clients. */
-function secretsClient(aws: Pick<AwsConfig, "region" | "connectTimeoutMs" | "requestTimeoutMs">) {
-  return new SecretsManagerClient({
-    region: aws.region,
-    maxAttempts: 2,
-    requestHandler: {
-      connectionTimeout: aws.connectTimeoutMs,
-      requestTimeout: aws.requestTimeoutMs,
-      throwOnRequestTimeout: true,
-    },
-  });
+/**
+ * A {@link SecretReader} over one Secrets Manager client, loaded with its module by the first read
+ * (issue 11: INIT loads only what the configuration needs; IAM and plaintext read no secret).
+ */
+function lazySecretReader(
+  aws: Pick<AwsConfig, "region" | "connectTimeoutMs" | "requestTimeoutMs">,
+): SecretReader {
+  let secrets: Promise<KafkaSecrets> | undefined;
+  return async (secretArn) => {
+    secrets ??= import("./kafkaSecrets").then(({ KafkaSecrets }) => new KafkaSecrets(aws));
+    return (await secrets).read(secretArn);
+  };
 }
 
 async function saslOptions(
   config: KafkaConfig,
   region: string,
-  secrets: SecretsManagerClient,
+  secrets: SecretReader,
 ): Promise<SASLOptions | undefined> {
   switch (config.auth) {
     case "none":
@@ -89,7 +93,11 @@ async function saslOptions(
     case "iam":
       return {
         mechanism: "oauthbearer",
-        oauthBearerProvider: async () => ({ value: (await generateAuthToken({ region })).token }),
+        // The signer (and the credential chain under it) loads with the first token, at connect.
+        oauthBearerProvider: async () => {
+          const { generateAuthToken } = await import("aws-msk-iam-sasl-signer-js");
+          return { value: (await generateAuthToken({ region })).token };
+        },
       };
     case "scram-sha-256":
     case "scram-sha-512": {
@@ -103,11 +111,8 @@ async function saslOptions(
  * Mutual TLS for self-managed clusters: the same secret the event source mapping uses, holding the
  * PEM `certificate` (chain), `privateKey` and optional `privateKeyPassword`.
  */
-async function clientCertificate(
-  secrets: SecretsManagerClient,
-  secretArn: string,
-): Promise<ConnectionOptions> {
-  const secret = await readSecret(secrets, secretArn);
+async function clientCertificate(secrets: SecretReader, secretArn: string): Promise<ConnectionOptions> {
+  const secret = await secrets(secretArn);
   if (typeof secret.certificate !== "string" || typeof secret.privateKey !== "string") {
     throw new ConfigError("KAFKA_TLS_SECRET_ARN", 'must name a secret holding {"certificate","privateKey"}');
   }
@@ -118,20 +123,12 @@ async function clientCertificate(
   };
 }
 
-async function readSecret(
-  secrets: SecretsManagerClient,
-  secretArn: string,
-): Promise<Record<string, unknown>> {
-  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  return JSON.parse(SecretString ?? "{}") as Record<string, unknown>;
-}
-
 async function scramCredentials(
   config: KafkaConfig,
-  secrets: SecretsManagerClient,
+  secrets: SecretReader,
 ): Promise<{ username: string; password: string }> {
   if (config.saslSecretArn !== undefined) {
-    const parsed = await readSecret(secrets, config.saslSecretArn);
+    const parsed = await secrets(config.saslSecretArn);
     if (typeof parsed.username !== "string" || typeof parsed.password !== "string") {
       throw new ConfigError("KAFKA_SASL_SECRET_ARN", 'must name a secret holding {"username","password"}');
     }

@@ -1,15 +1,16 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Config } from "../config";
 import { ConfigError } from "../core/errors";
 import type { Pipeline } from "../core/pipeline";
-import { dynamoClientConfig } from "../lambda/createProcessor";
+import { createDynamoClient } from "../lambda/createProcessor";
+import { deferredPort } from "../lambda/deferred";
 import { createCanaryPipeline } from "./canaryPipeline";
 import { canaryTopics } from "./canaryRecord";
-import { DynamoCanaryDeliveries } from "./DynamoCanaryDeliveries";
+import type { CanaryDeliveries } from "./ports";
 
 /**
  * The deployment's pipelines plus the canary pipeline when CANARY_TOPIC is set (the construct's
- * `canary` option), with its own DynamoDB client, built once per container like the others. A canary
+ * `canary` option), with its own DynamoDB client, built once per container on the canary's first
+ * record (the SDK is not loaded at INIT: `deferred.ts`). A canary
  * topic that a user pipeline also reads or writes fails INIT: the canary must never touch user data.
  */
 export function withCanaryPipeline(config: Config, pipelines: readonly Pipeline[]): readonly Pipeline[] {
@@ -25,9 +26,12 @@ export function withCanaryPipeline(config: Config, pipelines: readonly Pipeline[
       `"${topic}" collides with the topics of the pipeline of "${clash.sourceTopic}"; the canary needs topics of its own`,
     );
   }
-  const deliveries = new DynamoCanaryDeliveries({
-    client: new DynamoDBClient(dynamoClientConfig(config)),
-    table: config.tables.attempts,
+  const deliveries = deferredPort<CanaryDeliveries>(["count"], async () => {
+    const [{ DynamoCanaryDeliveries }, client] = await Promise.all([
+      import("../lambda/dynamoAdapters"),
+      createDynamoClient(config),
+    ]);
+    return new DynamoCanaryDeliveries({ client, table: config.tables.attempts });
   });
   return [...pipelines, createCanaryPipeline({ sourceTopic: topic, deliveries })];
 }

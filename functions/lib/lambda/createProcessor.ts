@@ -1,28 +1,35 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
-import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import { DynamoAttemptLedger } from "../adapters/DynamoAttemptLedger";
-import { DynamoDeadLetterIndex } from "../adapters/DynamoDeadLetterIndex";
-import { DynamoProducedRecordStore } from "../adapters/DynamoProducedRecordStore";
+import type { DynamoDBClient, DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
+import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { KafkaMessageSink } from "../adapters/KafkaMessageSink";
 import { createKafka } from "../adapters/kafkaClient";
-import { S3DeadLetterArchive } from "../adapters/S3DeadLetterArchive";
 import type { Config } from "../config";
 import { ConfigError } from "../core/errors";
 import { KafkaBatchProcessor } from "../core/KafkaBatchProcessor";
 import type { Pipeline } from "../core/pipeline";
-import type { DeadLetterArchive, MessageSink, ProcessorLogger } from "../core/ports";
+import type {
+  AttemptLedger,
+  DeadLetterArchive,
+  DeadLetterIndex,
+  MessageSink,
+  ProcessorLogger,
+  ProducedRecordStore,
+} from "../core/ports";
+import { deferredPort, loadOnce } from "./deferred";
 
 export interface ProcessorParts {
   readonly processor: KafkaBatchProcessor;
   readonly sink: MessageSink & { disconnect(): Promise<void> };
   readonly archive: DeadLetterArchive;
-  readonly s3: S3Client;
-  readonly dynamodb: DynamoDBClient;
+  /** Closes the AWS SDK clients that were created (none, if no batch ever needed one). */
+  readonly destroyClients: () => void;
 }
 
 /**
  * Wires the processor to real adapters from configuration. Called once per container, so the
- * producer and the S3 client are reused by every invocation.
+ * producer and the clients are reused by every invocation. Only kafkajs is on the happy path: the
+ * S3 and DynamoDB clients and their adapters are loaded by the first call that needs them (a dead
+ * letter, the attempt ledger, idempotency), so INIT and batches of good records never evaluate the
+ * AWS SDK (`deferred.ts`).
  */
 export function createProcessor(
   config: Config,
@@ -30,13 +37,26 @@ export function createProcessor(
   logger: ProcessorLogger,
 ): ProcessorParts {
   checkSourceTopics(config, pipelines);
-  const s3 = new S3Client(s3ClientConfig(config));
   const sink = new KafkaMessageSink({
     kafka: () => createKafka(config.kafka, config.aws, logger),
     requestTimeoutMs: config.kafka.requestTimeoutMs,
   });
-  const archive = new S3DeadLetterArchive({ client: s3, bucket: config.archive.bucket });
-  const dynamodb = new DynamoDBClient(dynamoClientConfig(config));
+  const created: { destroy(): void }[] = [];
+  const s3 = loadOnce(async () => {
+    const { S3Client } = await import("./s3Adapters");
+    const client = new S3Client(s3ClientConfig(config));
+    created.push(client);
+    return client;
+  });
+  const dynamodb = loadOnce(async () => {
+    const client = await createDynamoClient(config);
+    created.push(client);
+    return client;
+  });
+  const archive = deferredPort<DeadLetterArchive>(["put"], async () => {
+    const [{ S3DeadLetterArchive }, client] = await Promise.all([import("./s3Adapters"), s3()]);
+    return new S3DeadLetterArchive({ client, bucket: config.archive.bucket });
+  });
   const { state, tables } = config;
   const processor = new KafkaBatchProcessor({
     pipelines,
@@ -45,28 +65,46 @@ export function createProcessor(
     logger,
     ...(state.deadLetterIndex
       ? {
-          index: new DynamoDeadLetterIndex({
-            client: dynamodb,
-            table: tables.deadLetters,
-            archiveBucket: config.archive.bucket,
-            retentionDays: state.deadLetterRetentionDays,
+          index: deferredPort<DeadLetterIndex>(["record"], async () => {
+            const [{ DynamoDeadLetterIndex }, client] = await Promise.all([
+              import("./dynamoAdapters"),
+              dynamodb(),
+            ]);
+            return new DynamoDeadLetterIndex({
+              client,
+              table: tables.deadLetters,
+              archiveBucket: config.archive.bucket,
+              retentionDays: state.deadLetterRetentionDays,
+            });
           }),
         }
       : {}),
     ...(state.maxTransientFailures > 0
       ? {
           attempts: {
-            ledger: new DynamoAttemptLedger({ client: dynamodb, table: tables.attempts }),
+            ledger: deferredPort<AttemptLedger>(["recordTransientFailure"], async () => {
+              const [{ DynamoAttemptLedger }, client] = await Promise.all([
+                import("./dynamoAdapters"),
+                dynamodb(),
+              ]);
+              return new DynamoAttemptLedger({ client, table: tables.attempts });
+            }),
             maxTransientFailures: state.maxTransientFailures,
           },
         }
       : {}),
     ...(state.idempotency
       ? {
-          idempotency: new DynamoProducedRecordStore({
-            client: dynamodb,
-            table: tables.attempts,
-            ttlSeconds: state.idempotencyTtlSeconds,
+          idempotency: deferredPort<ProducedRecordStore>(["findProduced", "markProduced"], async () => {
+            const [{ DynamoProducedRecordStore }, client] = await Promise.all([
+              import("./dynamoAdapters"),
+              dynamodb(),
+            ]);
+            return new DynamoProducedRecordStore({
+              client,
+              table: tables.attempts,
+              ttlSeconds: state.idempotencyTtlSeconds,
+            });
           }),
         }
       : {}),
@@ -80,7 +118,16 @@ export function createProcessor(
     maxRequestBytes: config.processing.maxRequestBytes,
     unroutable: config.processing.unroutable,
   });
-  return { processor, sink, archive, s3, dynamodb };
+  const destroyClients = () => {
+    for (const client of created.splice(0)) client.destroy();
+  };
+  return { processor, sink, archive, destroyClients };
+}
+
+/** A DynamoDB client for `config`, its SDK module loaded by this call (see `deferred.ts`). */
+export async function createDynamoClient(config: Config): Promise<DynamoDBClient> {
+  const { DynamoDBClient } = await import("./dynamoAdapters");
+  return new DynamoDBClient(dynamoClientConfig(config));
 }
 
 /**

@@ -1,6 +1,5 @@
-import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
-import { tlsOptions } from "../../../functions/lib/adapters/kafkaClient";
+import { type SecretReader, tlsOptions } from "../../../functions/lib/adapters/kafkaClient";
 import { loadConfig } from "../../../functions/lib/config";
 import { ConfigError } from "../../../functions/lib/core/errors";
 import {
@@ -12,13 +11,11 @@ import { pipelines } from "../../../functions/processor/pipelines";
 
 const inLambda = { AWS_LAMBDA_FUNCTION_NAME: "kafka-processor", AWS_REGION: "eu-west-1" };
 
-/** A Secrets Manager client that answers from a table: the secret shapes AWS documents. */
-const secretsHolding = (secrets: Record<string, unknown>) =>
-  ({
-    send: async (command: { input: { SecretId: string } }) => ({
-      SecretString: JSON.stringify(secrets[command.input.SecretId]),
-    }),
-  }) as unknown as SecretsManagerClient;
+/** A secret reader that answers from a table: the secret shapes AWS documents. */
+const secretsHolding =
+  (secrets: Record<string, unknown>): SecretReader =>
+  async (secretArn) =>
+    secrets[secretArn] as Record<string, unknown>;
 
 describe("AWS SDK clients of the functions (issue 13 item 1, issue 9 item 15)", () => {
   it.each([

@@ -1,0 +1,186 @@
+import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { describe, expect, it } from "vitest";
+import { DynamoDeadLetterIndex } from "../../../functions/lib/adapters/DynamoDeadLetterIndex";
+import { transactUpdateAll } from "../../../functions/lib/adapters/dynamoBatch";
+import { TransientError } from "../../../functions/lib/core/errors";
+import type { DeadLetterIndexEntry } from "../../../functions/lib/core/ports";
+import { DEAD_LETTER_TABLE } from "../../../functions/lib/tables";
+import { deadLetter } from "../redrive/memoryPorts";
+
+type Item = Record<string, AttributeValue>;
+
+interface SentCommand {
+  readonly name: string;
+  readonly input: Record<string, unknown>;
+}
+
+/**
+ * A DynamoDB client that records every request and keeps items by key, enough to answer the batch
+ * reads the index makes: what counts here is how many requests a dead letter costs, not DynamoDB's
+ * update semantics (test/integration/dlq/deadLetterStorm.test.ts checks those on DynamoDB Local).
+ */
+function recordingClient(table: string) {
+  const items = new Map<string, Item>();
+  const sent: SentCommand[] = [];
+  const keyOf = (item: Item) =>
+    `${item[DEAD_LETTER_TABLE.partitionKey]?.S}|${item[DEAD_LETTER_TABLE.sortKey]?.S}`;
+  const client = {
+    async send(command: { constructor: { name: string }; input: Record<string, unknown> }) {
+      const { name } = command.constructor;
+      const { input } = command;
+      sent.push({ name, input });
+      if (name === "BatchGetItemCommand") {
+        const request = (input.RequestItems as Record<string, { Keys: Item[] }>)[table];
+        const found = (request?.Keys ?? []).flatMap((key): Item[] => {
+          const item = items.get(keyOf(key));
+          return item === undefined ? [] : [item];
+        });
+        return { Responses: { [table]: found }, UnprocessedKeys: {} };
+      }
+      if (name === "BatchWriteItemCommand") {
+        const writes = (input.RequestItems as Record<string, { PutRequest?: { Item: Item } }[]>)[table];
+        for (const write of writes ?? []) {
+          if (write.PutRequest) items.set(keyOf(write.PutRequest.Item), write.PutRequest.Item);
+        }
+        return { UnprocessedItems: {} };
+      }
+      return {};
+    },
+  };
+  return { client: client as unknown as DynamoDBClient, sent };
+}
+
+const TABLE = "dead-letters";
+
+/** A batch of dead letters; `archiveKey` differs when a redelivered batch was cut differently. */
+function storm(size: number, archiveKey = "dead-letters/orders-0-0-2999.jsonl.gz"): DeadLetterIndexEntry[] {
+  return Array.from({ length: size }, (_, offset) => {
+    const { envelope } = deadLetter("orders", offset, { cluster: "arn:aws:kafka:eu-west-1:1:cluster/c/1" });
+    return {
+      envelope: { ...envelope, archiveKey },
+      archiveLine: offset,
+      dlq: { partition: 0, offset },
+      redriveCount: 0,
+    };
+  });
+}
+
+const count = (sent: readonly SentCommand[], name: string) => sent.filter((c) => c.name === name).length;
+
+describe("DynamoDeadLetterIndex requests in a dead-letter storm", () => {
+  const size = 3_000;
+
+  it("indexes a first delivery in batched requests only: one read key pair and one batched write per dead letter", async () => {
+    const { client, sent } = recordingClient(TABLE);
+    const index = new DynamoDeadLetterIndex({ client, table: TABLE, archiveBucket: "archive" });
+
+    await index.record(storm(size));
+
+    // Each dead letter's own key and its pre-tag key are read in batches of 100, written in batches of 25.
+    expect(count(sent, "BatchGetItemCommand")).toBe((2 * size) / 100);
+    expect(count(sent, "BatchWriteItemCommand")).toBe(size / 25);
+    expect(sent).toHaveLength((2 * size) / 100 + size / 25);
+  });
+
+  it("makes no request per dead letter on a redelivery of the same batch: the batch read finds them all right", async () => {
+    const { client, sent } = recordingClient(TABLE);
+    const index = new DynamoDeadLetterIndex({ client, table: TABLE, archiveBucket: "archive" });
+    await index.record(storm(size));
+    sent.length = 0;
+
+    await index.record(storm(size));
+
+    expect(count(sent, "BatchGetItemCommand")).toBe((2 * size) / 100);
+    expect(sent).toHaveLength((2 * size) / 100);
+  });
+
+  it("updates known items whose archive pointers moved in transactions of 100, never one by one", async () => {
+    const { client, sent } = recordingClient(TABLE);
+    const index = new DynamoDeadLetterIndex({ client, table: TABLE, archiveBucket: "archive" });
+    await index.record(storm(size));
+    sent.length = 0;
+
+    await index.record(storm(size, "dead-letters/orders-0-0-3499.jsonl.gz"));
+
+    expect(count(sent, "UpdateItemCommand")).toBe(0);
+    expect(count(sent, "BatchGetItemCommand")).toBe((2 * size) / 100);
+    expect(count(sent, "TransactWriteItemsCommand")).toBe(size / 100);
+    expect(sent).toHaveLength((2 * size) / 100 + size / 100);
+  });
+
+  it("keeps what operators change (status, redrive count, status index keys) when it updates a known item", async () => {
+    const { client, sent } = recordingClient(TABLE);
+    const index = new DynamoDeadLetterIndex({ client, table: TABLE, archiveBucket: "archive" });
+    await index.record(storm(1));
+    sent.length = 0;
+
+    await index.record(storm(1, "dead-letters/orders-0-0-9.jsonl.gz"));
+
+    const transaction = sent.find((c) => c.name === "TransactWriteItemsCommand");
+    const update = (
+      (transaction?.input.TransactItems ?? []) as {
+        Update: { UpdateExpression: string; ExpressionAttributeNames: Record<string, string> };
+      }[]
+    )[0]?.Update;
+    const kept = Object.entries(update?.ExpressionAttributeNames ?? {})
+      .filter(([alias]) => update?.UpdateExpression.includes(`${alias} = if_not_exists(${alias},`))
+      .map(([, name]) => name)
+      .sort();
+    expect(kept).toEqual(
+      [
+        "redriveCount",
+        "status",
+        DEAD_LETTER_TABLE.byStatusIndex.partitionKey,
+        DEAD_LETTER_TABLE.byStatusIndex.sortKey,
+      ].sort(),
+    );
+  });
+
+  it("reads only the key, the record timestamp and the archive and DLQ pointers of known items, not whole items", async () => {
+    const { client, sent } = recordingClient(TABLE);
+    const index = new DynamoDeadLetterIndex({ client, table: TABLE, archiveBucket: "archive" });
+
+    await index.record(storm(1));
+
+    const read = sent.find((c) => c.name === "BatchGetItemCommand");
+    const request = (
+      (read?.input.RequestItems ?? {}) as Record<
+        string,
+        { ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }
+      >
+    )[TABLE];
+    const projected = (request?.ProjectionExpression ?? "")
+      .split(",")
+      .map((name) => request?.ExpressionAttributeNames?.[name.trim()] ?? name.trim());
+    expect(projected.sort()).toEqual(
+      [DEAD_LETTER_TABLE.partitionKey, "timestamp", "archiveKey", "archiveLine", "dlqOffset"].sort(),
+    );
+  });
+});
+
+describe("transactUpdateAll", () => {
+  const cancelled = (codes: string[]) =>
+    Object.assign(new Error("Transaction cancelled"), {
+      name: "TransactionCanceledException",
+      $metadata: { httpStatusCode: 400 },
+      CancellationReasons: codes.map((Code) => ({ Code })),
+    });
+  const failingWith = (error: Error) =>
+    ({ send: async () => Promise.reject(error) }) as unknown as DynamoDBClient;
+  const update = { Key: { pk: { S: "DL#a" }, sk: { S: "DL" } }, UpdateExpression: "SET #a = :v" };
+
+  it("calls a transaction cancelled by a concurrent write transient, so the batch is retried", async () => {
+    const attempt = transactUpdateAll(failingWith(cancelled(["None", "TransactionConflict"])), TABLE, [
+      update,
+    ]);
+
+    await expect(attempt).rejects.toBeInstanceOf(TransientError);
+    await expect(attempt).rejects.toThrow(/TransactionConflict/);
+  });
+
+  it("keeps a cancellation for a reason a retry cannot clear permanent", async () => {
+    const attempt = transactUpdateAll(failingWith(cancelled(["ValidationError"])), TABLE, [update]);
+
+    await expect(attempt).rejects.not.toBeInstanceOf(TransientError);
+  });
+});
