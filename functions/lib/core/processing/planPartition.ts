@@ -106,6 +106,8 @@ export async function planPartition(
     return await Promise.all(results);
   } finally {
     clearTimeout(timer);
+    // Records cut off at the deadline are retries now; their requests must not go on behind them.
+    deadline.abort(new DeadlineReachedError());
   }
 }
 

@@ -51,9 +51,11 @@ export function protobufCodec(definition: string, options: CodecOptions): Codec 
       return type.toObject(type.decode(payload), TO_OBJECT);
     },
     encode: (value) => {
-      const problem = defaultType.verify(value as Record<string, unknown>);
+      // fromObject accepts what decode hands out (64-bit integers as strings), verify the rest.
+      const message = defaultType.fromObject(value as Record<string, unknown>);
+      const problem = defaultType.verify(message);
       if (problem !== null) throw new TypeError(`not valid for ${defaultType.fullName}: ${problem}`);
-      const payload = Buffer.from(defaultType.encode(defaultType.fromObject(value as object)).finish());
+      const payload = Buffer.from(defaultType.encode(message).finish());
       return { payload, messageIndexes: pathOf(defaultType) };
     },
   };
