@@ -3,7 +3,7 @@
  *
  * 1. Ensures the stack's topics (3 partitions each), bucket and tables.
  * 2. Produces a seeded sample stream to `employees` and `user-events`: good records mixed with
- *    malformed JSON, negative ages, missing fields and bytes that are not UTF-8; and to `payments`,
+ *    malformed JSON, negative ages, missing fields and bytes that are not UTF-8; and to `card-payments`,
  *    Avro in the Confluent wire format (schemas registered in the stack's schema registry, two
  *    versions), mixed with records naming an unknown schema, bytes that are not Avro and negative
  *    amounts.
@@ -55,7 +55,7 @@ const HANDLER = fileURLToPath(new URL("../functions/processor/handler.ts", impor
 const TARGETS: Readonly<Record<SampleStream, { target: string; dlq: string }>> = {
   employees: { target: "employees.processed", dlq: "employees.dlq" },
   "user-events": { target: "user-events.processed", dlq: "user-events.dlq" },
-  payments: { target: "payments.processed", dlq: "payments.dlq" },
+  "card-payments": { target: "card-payments.processed", dlq: "card-payments.dlq" },
 };
 /** A drained stream is reached in seconds; this only stops a run that hangs. */
 const RUN_LIMIT_MS = 180_000;
@@ -301,8 +301,8 @@ function describePayments(produced: readonly ProducedSample[], bySource: Map<str
   const target = places.filter((p) => p?.place === PLACES.target).length;
   const dead = places.filter((p) => p?.place === PLACES.deadLetter);
   return (
-    `${mine.length} records (Confluent wire format, schema v1 and v2) -> ${TARGETS.payments.target} ${target}` +
-    `, ${TARGETS.payments.dlq} ${dead.length} (${describeCounts(countBy(dead, (p) => p?.stage ?? "?"))})`
+    `${mine.length} records (Confluent wire format, schema v1 and v2) -> ${TARGETS[SAMPLE_STREAMS.payments].target} ${target}` +
+    `, ${TARGETS[SAMPLE_STREAMS.payments].dlq} ${dead.length} (${describeCounts(countBy(dead, (p) => p?.stage ?? "?"))})`
   );
 }
 

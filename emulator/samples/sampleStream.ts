@@ -25,7 +25,7 @@ export const SAMPLE_STREAMS = {
   employees: "employees",
   userEvents: "user-events",
   /** Avro in the Confluent wire format; drawn only when the schema ids are given. */
-  payments: "payments",
+  payments: "card-payments",
 } as const;
 export type SampleStream = (typeof SAMPLE_STREAMS)[keyof typeof SAMPLE_STREAMS];
 

@@ -79,13 +79,13 @@ export const paymentSchema = z.looseObject({
 });
 
 /**
- * Payments: Avro in the Confluent wire format, schemas from a Confluent-compatible registry
+ * Card payments: Avro in the Confluent wire format, schemas from a Confluent-compatible registry
  * (SCHEMA_REGISTRY_URL; the local stack's by default). Amounts become integer cents; the target
  * gets JSON. The registry client and its cache live for the container (built here, at INIT).
  */
 export const paymentPipeline = definePipeline({
-  sourceTopic: "payments",
-  targetTopic: "payments.processed",
+  sourceTopic: "card-payments",
+  targetTopic: "card-payments.processed",
   ...schemaRegistryFormat({
     framing: SOURCE_FRAMINGS.confluent,
     registry: new ConfluentSchemaRegistry({
