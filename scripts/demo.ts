@@ -44,7 +44,7 @@ import { SAMPLE_STREAMS, type SampleStream, sampleStream } from "../emulator/sam
 import { registerSchema } from "../emulator/samples/schemaRegistration";
 import { resolveMappingSettings } from "../emulator/settings";
 import type { KafkaLambdaHandler } from "../emulator/types";
-import { loadConfig } from "../functions/lib/config";
+import { loadConfig, localSchemaRegistryUrl } from "../functions/lib/config";
 import { s3ClientConfig } from "../functions/lib/lambda/createProcessor";
 import { localKafkaConfig, localS3ClientConfig } from "../stack/clients";
 import { ensureTopics, provisionStack } from "../stack/provision";
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   say(`[demo] seed ${seed}, ${count} records; ensuring topics, bucket and tables`);
   await provisionStack(localTopology(config), config);
   const streams = Object.values(SAMPLE_STREAMS);
-  const registryUrl = schemaRegistryUrl();
+  const registryUrl = localSchemaRegistryUrl();
   const avro = await preparePayments(kafka, registryUrl);
   const sinkTopics = streams.flatMap((s) => [TARGETS[s].target, TARGETS[s].dlq]);
   const before = new Map<string, Map<number, number>>();
@@ -258,14 +258,6 @@ async function main(): Promise<void> {
   }
   say("[demo] OK: every record is accounted for");
   s3.destroy();
-}
-
-/** The registry's URL: the stack's Confluent-compatible API unless SCHEMA_REGISTRY_URL says otherwise. */
-function schemaRegistryUrl(): string {
-  return (
-    process.env.SCHEMA_REGISTRY_URL ??
-    `http://127.0.0.1:${process.env.SCHEMA_REGISTRY_PORT ?? "8081"}/apis/ccompat/v7`
-  );
 }
 
 /** The payments topics, and both schema versions registered (the ids the samples name). */

@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { ConfluentSchemaRegistry } from "../lib/adapters/ConfluentSchemaRegistry";
+import { localSchemaRegistryUrl } from "../lib/config";
 import { definePipeline } from "../lib/core/pipeline";
 import { DATA_FORMATS, SOURCE_FRAMINGS } from "../lib/formats/constants";
 import { schemaRegistryFormat } from "../lib/formats/schemaRegistryFormat";
@@ -88,9 +89,7 @@ export const paymentPipeline = definePipeline({
   targetTopic: "card-payments.processed",
   ...schemaRegistryFormat({
     framing: SOURCE_FRAMINGS.confluent,
-    registry: new ConfluentSchemaRegistry({
-      url: process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:8081/apis/ccompat/v7",
-    }),
+    registry: new ConfluentSchemaRegistry({ url: localSchemaRegistryUrl() }),
     format: DATA_FORMATS.avro,
     avroReaderSchema: PAYMENT_READER_SCHEMA,
   }),

@@ -3,12 +3,11 @@
  * reach it, and registration through that API, as a producer's serializer registers schemas.
  */
 import { registerSchema as register } from "../../emulator/samples/schemaRegistration";
+import { localSchemaRegistryUrl } from "../../functions/lib/config";
 
+/** SCHEMA_REGISTRY_URL (the integration setup exports it), else the stack's on SCHEMA_REGISTRY_PORT. */
 export function schemaRegistryUrl(): string {
-  return (
-    process.env.SCHEMA_REGISTRY_URL ??
-    `http://127.0.0.1:${process.env.SCHEMA_REGISTRY_PORT ?? "8081"}/apis/ccompat/v7`
-  );
+  return localSchemaRegistryUrl();
 }
 
 /** `POST /subjects/{subject}/versions`; returns the schema's global id. */
