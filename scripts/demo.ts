@@ -357,7 +357,7 @@ function examples(
           ? `${where.location} (stage ${where.stage}), archived ${where.archiveKey}`
           : where.location;
     lines.push(
-      `    ${label.padEnd(28)} ${sourceId(p.topic, p.partition, p.offset).padEnd(20)} -> ${destination}`,
+      `    ${label.padEnd(30)} ${sourceId(p.topic, p.partition, p.offset).padEnd(20)} -> ${destination}`,
     );
   }
   return lines;
