@@ -208,10 +208,20 @@ describe("the redrive of an Avro dead letter", () => {
   let harness: PipelineHarness;
   let redrive: BundledHandler;
   beforeAll(async () => {
-    [harness, { handler: redrive }] = await Promise.all([
-      PipelineHarness.create("redrive", { SCHEMA_REGISTRY_URL: URL_, IT_FRAMING: "confluent" }, ENTRY),
-      loadRedriveBundle(),
-    ]);
+    harness = await PipelineHarness.create(
+      "redrive",
+      { SCHEMA_REGISTRY_URL: URL_, IT_FRAMING: "confluent" },
+      ENTRY,
+    );
+    // The redrive's logger reads its level at INIT: keep its summary line out of the test output.
+    const level = process.env.POWERTOOLS_LOG_LEVEL;
+    process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+    try {
+      ({ handler: redrive } = await loadRedriveBundle());
+    } finally {
+      if (level === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+      else process.env.POWERTOOLS_LOG_LEVEL = level;
+    }
     await harness.createTopics();
   });
   afterAll(() => harness.close());
