@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { describeCause } from "../functions/lib/core/errors";
 import { FAILURE_CONDITIONS, type FailureCondition } from "./constants";
 import type { MappingCounters } from "./emulatorStats";
 import {
@@ -8,6 +9,7 @@ import {
   serializeInvocationEvent,
 } from "./eventBuilder";
 import type { FunctionInvoker } from "./functionInvoker";
+import type { MappingSchemaRegistry } from "./MappingSchemaRegistry";
 import type { OnFailureSender } from "./OnFailureSender";
 import { describePartitions, type Pending } from "./pendingRecords";
 import type { RetryQueue } from "./RetryQueue";
@@ -28,6 +30,8 @@ export interface BatchDeliveryOptions {
   readonly reports: RuntimeReports;
   readonly logger: EmulatorLogger;
   readonly sleep: (ms: number) => Promise<void>;
+  /** The mapping's schema registry: records are deserialized (or dead-ended) before the invocation. */
+  readonly schemaRegistry?: MappingSchemaRegistry;
 }
 
 /**
@@ -40,12 +44,42 @@ export class BatchDelivery {
   constructor(private readonly options: BatchDeliveryOptions) {}
 
   async deliver(unit: Pending[]): Promise<void> {
-    const { settings, envelope } = this.options;
+    const { settings } = this.options;
     const { fresh, expired } = splitByAge(unit, Date.now(), settings.maxRecordAgeS);
     if (expired.length > 0) {
       await this.giveUp(expired, FAILURE_CONDITIONS.recordAgeExceeded, undefined, randomUUID());
     }
     if (fresh.length === 0) return;
+    const staged = await this.staged(fresh);
+    if (staged.length === 0) return;
+    await this.deliverFresh(staged);
+  }
+
+  /** Records through the mapping's schema registry; failures given up, a registry outage held back. */
+  private async staged(fresh: Pending[]): Promise<Pending[]> {
+    const registry = this.options.schemaRegistry;
+    if (registry === undefined) return fresh;
+    let result: Awaited<ReturnType<MappingSchemaRegistry["stage"]>>;
+    try {
+      result = await registry.stage(fresh);
+    } catch (error) {
+      this.options.counters.schemaRegistryErrors += 1;
+      this.options.logger.warn("schema registry unavailable; records held back", {
+        records: fresh.length,
+        error: describeCause(error),
+      });
+      await this.options.sleep(1_000);
+      this.options.retryQueue.putFirst(fresh);
+      return [];
+    }
+    for (const { condition, records } of result.failed) {
+      await this.giveUp(records, condition, undefined, randomUUID());
+    }
+    return result.ready;
+  }
+
+  private async deliverFresh(fresh: Pending[]): Promise<void> {
+    const { envelope } = this.options;
     const records = fresh.map((p) => p.record);
     if (countWithinPayloadCap(records, envelope) === 0) {
       await this.giveUp(fresh.slice(0, 1), FAILURE_CONDITIONS.payloadTooLarge, undefined, randomUUID());

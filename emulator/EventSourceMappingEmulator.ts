@@ -142,6 +142,7 @@ export class EventSourceMappingEmulator {
       reports: this.reports,
       logger: this.logger,
       sleep,
+      ...(options.schemaRegistry === undefined ? {} : { schemaRegistry: options.schemaRegistry }),
     });
   }
 

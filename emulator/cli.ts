@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
+import { ConfluentSchemaRegistry } from "../functions/lib/adapters/ConfluentSchemaRegistry";
 import { loadConfig } from "../functions/lib/config";
 import { s3ClientConfig } from "../functions/lib/lambda/createProcessor";
 import { silenceKafkajsTimeoutWarning } from "../stack/warnings";
@@ -13,6 +14,7 @@ import { type CliOptions, parseCliArgs, USAGE } from "./cliArgs";
 import { EventSourceMappingEmulator, type SandboxOptions } from "./EventSourceMappingEmulator";
 import { EmulatorError, HandlerLoadError } from "./errors";
 import { loadHandler } from "./loadHandler";
+import { MappingSchemaRegistry } from "./MappingSchemaRegistry";
 import { resolveMappingSettings } from "./settings";
 import type { KafkaLambdaHandler } from "./types";
 
@@ -24,7 +26,19 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const settings = resolveMappingSettings(parsed.settings);
-  const common = { connection: parsed.connection, settings, s3: s3Options(parsed, settings.region) };
+  const common = {
+    connection: parsed.connection,
+    settings,
+    s3: s3Options(parsed, settings.region),
+    ...(parsed.schemaRegistry === undefined
+      ? {}
+      : {
+          schemaRegistry: new MappingSchemaRegistry({
+            registry: new ConfluentSchemaRegistry({ url: parsed.schemaRegistry.url }),
+            eventRecordFormat: parsed.schemaRegistry.eventRecordFormat,
+          }),
+        }),
+  };
   const emulator = parsed.sandbox
     ? new EventSourceMappingEmulator({ ...common, sandbox: await sandboxOf(parsed) })
     : new EventSourceMappingEmulator({ ...common, handler: await inProcessHandler(parsed) });

@@ -49,6 +49,9 @@ Mapping (the same settings as the CDK construct)
   --event-source-arn <arn>        with aws:kafka
   --retry-backoff-ms <n>          first delay between retries of a failed batch, default 100
   --concurrency <n>               invocations at once, never two for one partition; default 1
+  --schema-registry <url>         a Confluent-compatible registry on the mapping: Confluent wire-format
+                                  values are deserialized before the invocation
+  --event-record-format <f>       with --schema-registry: JSON (default) or SOURCE
 Run
   --until-idle-ms <n>             stop when nothing arrived for this long
   --max-batches <n>               stop after this many invocations
@@ -68,6 +71,10 @@ export interface CliOptions {
   readonly s3Endpoint: string | undefined;
   readonly untilIdleMs: number | undefined;
   readonly maxBatches: number | undefined;
+  /** The mapping's schema registry (`--schema-registry`), validating VALUE. */
+  readonly schemaRegistry:
+    | { readonly url: string; readonly eventRecordFormat: "JSON" | "SOURCE" }
+    | undefined;
 }
 
 export type CliParse = { readonly help: true } | ({ readonly help: false } & CliOptions);
@@ -118,6 +125,8 @@ export function parseCliArgs(
         "event-source-arn": { type: "string" },
         "retry-backoff-ms": { type: "string" },
         concurrency: { type: "string" },
+        "schema-registry": { type: "string" },
+        "event-record-format": { type: "string" },
         "until-idle-ms": { type: "string" },
         "max-batches": { type: "string" },
         region: { type: "string" },
@@ -194,6 +203,15 @@ export function parseCliArgs(
   if (maxBatches !== undefined && maxBatches < 1)
     throw new MappingSettingError("--max-batches", "must be at least 1");
 
+  const registryUrl = text("schema-registry");
+  const eventRecordFormat = oneOf("event-record-format", ["JSON", "SOURCE"] as const);
+  if (registryUrl !== undefined && !/^https?:\/\/\S+$/.test(registryUrl)) {
+    throw new MappingSettingError("--schema-registry", `must be an http(s) URL, got "${registryUrl}"`);
+  }
+  if (registryUrl === undefined && eventRecordFormat !== undefined) {
+    throw new MappingSettingError("--event-record-format", "needs --schema-registry");
+  }
+
   const settings: MappingSettingsInput = {
     topics: required("topics").split(","),
     ...defined("groupId", text("group")),
@@ -234,6 +252,10 @@ export function parseCliArgs(
     s3Endpoint: text("s3-endpoint"),
     untilIdleMs,
     maxBatches,
+    schemaRegistry:
+      registryUrl === undefined
+        ? undefined
+        : { url: registryUrl, eventRecordFormat: eventRecordFormat ?? "JSON" },
   };
 }
 

@@ -42,6 +42,12 @@ export const FAILURE_CONDITIONS = {
   /** Not in AWS's Kafka pages; the stream mappings' name for records older than the maximum age. */
   recordAgeExceeded: "RecordAgeExceeded",
   payloadTooLarge: "MaximumPayloadSizeExceeded",
+  /**
+   * A schema registry on the mapping could not find the schema a record names, or could not
+   * deserialize it with that schema. https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html
+   */
+  schemaNotFound: "SCHEMA_NOT_FOUND",
+  deserializationError: "DESERIALIZATION_ERROR",
 } as const;
 export type FailureCondition = (typeof FAILURE_CONDITIONS)[keyof typeof FAILURE_CONDITIONS];
 

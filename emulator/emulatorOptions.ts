@@ -4,6 +4,7 @@
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import type { Kafka } from "kafkajs";
 import type { EmulatorStats } from "./emulatorStats";
+import type { MappingSchemaRegistry } from "./MappingSchemaRegistry";
 import type { SandboxFaults } from "./sandbox/SandboxPool";
 import type {
   EmulatorLogger,
@@ -48,6 +49,8 @@ interface CommonOptions {
   readonly onProgress?: (stats: EmulatorStats) => void;
   /** Injected client (tests); built from `connection` otherwise. */
   readonly kafka?: Kafka;
+  /** The mapping's schema registry (`KafkaSchemaRegistryConfig`): values are deserialized before delivery. */
+  readonly schemaRegistry?: MappingSchemaRegistry;
 }
 
 /** Either a handler called in process, or a module run in Lambda-like sandbox processes. */

@@ -38,6 +38,8 @@ export interface EmulatorStats {
   readonly onFailureRecords: number;
   readonly onFailureBatches: number;
   readonly onFailureDeliveryErrors: number;
+  /** Times the mapping's schema registry could not answer (Lambda's ErrorCount `SchemaRegistryError`). */
+  readonly schemaRegistryErrors: number;
   /** Records given up without an on-failure destination (Lambda's `Dropped`). */
   readonly droppedRecords: number;
   /** Records whose offsets are committed. */
@@ -67,6 +69,7 @@ export function createMappingCounters(): MappingCounters {
     onFailureRecords: 0,
     onFailureBatches: 0,
     onFailureDeliveryErrors: 0,
+    schemaRegistryErrors: 0,
     droppedRecords: 0,
     committedRecords: 0,
     commitErrors: 0,

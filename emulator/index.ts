@@ -35,6 +35,12 @@ export { partitionForKey } from "./keyPartitioner";
 export { createLambdaContext, invokeHandler } from "./lambdaContext";
 export { loadHandler } from "./loadHandler";
 export { consoleLogger, silentEmulatorLogger } from "./logger";
+export {
+  EVENT_RECORD_FORMATS,
+  type EventRecordFormat,
+  MappingSchemaRegistry,
+  type MappingSchemaRegistryOptions,
+} from "./MappingSchemaRegistry";
 export * from "./onFailure";
 export { ProgressDisplay, type ProgressDisplayOptions } from "./ProgressDisplay";
 export * from "./responseRules";

@@ -3,7 +3,10 @@
  *
  * 1. Ensures the stack's topics (3 partitions each), bucket and tables.
  * 2. Produces a seeded sample stream to `employees` and `user-events`: good records mixed with
- *    malformed JSON, negative ages, missing fields and bytes that are not UTF-8.
+ *    malformed JSON, negative ages, missing fields and bytes that are not UTF-8; and to `card-payments`,
+ *    Avro in the Confluent wire format (schemas registered in the stack's schema registry, two
+ *    versions), mixed with records naming an unknown schema, bytes that are not Avro and negative
+ *    amounts.
  * 3. Runs the real processor Lambda (`functions/processor/handler.ts`, bundled as deployed, in the
  *    emulator's Lambda-like sandbox) under the event source mapping emulator until the stream is
  *    drained. For the first seconds S3 is unreachable for the function (a TCP forwarder in front
@@ -31,21 +34,28 @@ import { ProgressDisplay } from "../emulator/ProgressDisplay";
 import { locateRecords, PLACES, type Placement, sourceId } from "../emulator/reconcile/locateRecords";
 import { endOffsets } from "../emulator/reconcile/readTopic";
 import { reconcile } from "../emulator/reconcile/reconcile";
+import {
+  PAYMENT_SCHEMA_V1,
+  PAYMENT_SCHEMA_V2,
+  type PaymentSchemaIds,
+} from "../emulator/samples/paymentSamples";
 import { type ProducedSample, produceSamples } from "../emulator/samples/produceSamples";
 import { SAMPLE_STREAMS, type SampleStream, sampleStream } from "../emulator/samples/sampleStream";
+import { registerSchema } from "../emulator/samples/schemaRegistration";
 import { resolveMappingSettings } from "../emulator/settings";
 import type { KafkaLambdaHandler } from "../emulator/types";
-import { loadConfig } from "../functions/lib/config";
+import { loadConfig, localSchemaRegistryUrl } from "../functions/lib/config";
 import { s3ClientConfig } from "../functions/lib/lambda/createProcessor";
 import { localKafkaConfig, localS3ClientConfig } from "../stack/clients";
-import { provisionStack } from "../stack/provision";
-import { DEFAULT_PARTITIONS, localTopology } from "../stack/topology";
+import { ensureTopics, provisionStack } from "../stack/provision";
+import { DEFAULT_PARTITIONS, localTopology, topicSpec } from "../stack/topology";
 import { silenceKafkajsTimeoutWarning } from "../stack/warnings";
 
 const HANDLER = fileURLToPath(new URL("../functions/processor/handler.ts", import.meta.url));
 const TARGETS: Readonly<Record<SampleStream, { target: string; dlq: string }>> = {
   employees: { target: "employees.processed", dlq: "employees.dlq" },
   "user-events": { target: "user-events.processed", dlq: "user-events.dlq" },
+  "card-payments": { target: "card-payments.processed", dlq: "card-payments.dlq" },
 };
 /** A drained stream is reached in seconds; this only stops a run that hangs. */
 const RUN_LIMIT_MS = 180_000;
@@ -63,11 +73,13 @@ async function main(): Promise<void> {
   say(`[demo] seed ${seed}, ${count} records; ensuring topics, bucket and tables`);
   await provisionStack(localTopology(config), config);
   const streams = Object.values(SAMPLE_STREAMS);
+  const registryUrl = localSchemaRegistryUrl();
+  const avro = await preparePayments(kafka, registryUrl);
   const sinkTopics = streams.flatMap((s) => [TARGETS[s].target, TARGETS[s].dlq]);
   const before = new Map<string, Map<number, number>>();
   for (const topic of [...streams, ...sinkTopics]) before.set(topic, await endOffsets(kafka, topic));
 
-  const samples = sampleStream({ seed, count });
+  const samples = sampleStream({ seed, count, avro });
   const produced: ProducedSample[] = [];
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
@@ -91,6 +103,7 @@ async function main(): Promise<void> {
   const proxyEndpoint = await proxy.start();
   const functionEnvironment = {
     S3_ENDPOINT: proxyEndpoint,
+    SCHEMA_REGISTRY_URL: registryUrl,
     DEADLINE_SAFETY_MS: "1000",
     POWERTOOLS_METRICS_DISABLED: "true",
     ...(process.env.DEMO_FUNCTION_LOGS === "1" ? {} : { POWERTOOLS_LOG_LEVEL: "SILENT" }),
@@ -219,6 +232,7 @@ async function main(): Promise<void> {
       (run.onFailureLocations.length > 0
         ? ` -> ${run.onFailureLocations.join(", ")}`
         : ` (s3://${config.archive.bucket}/${onFailurePrefix}/)`),
+    `  avro payments   ${describePayments(produced, bySource)}`,
     `  reconciled      ${result.produced - result.missing.length} of ${result.produced} found` +
       ` (target + dead-lettered + on-failure); missing ${result.missing.length}` +
       `; written more than once ${result.duplicated} (at-least-once: retried writes)`,
@@ -244,6 +258,44 @@ async function main(): Promise<void> {
   }
   say("[demo] OK: every record is accounted for");
   s3.destroy();
+}
+
+/** The payments topics, and both schema versions registered (the ids the samples name). */
+async function preparePayments(kafka: Kafka, registryUrl: string): Promise<PaymentSchemaIds> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { payments } = SAMPLE_STREAMS;
+    await ensureTopics(
+      admin,
+      [payments, TARGETS[payments].target, TARGETS[payments].dlq].map((t) => topicSpec(t)),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  try {
+    const subject = `${SAMPLE_STREAMS.payments}-value`;
+    return {
+      v1: await registerSchema(registryUrl, subject, "AVRO", PAYMENT_SCHEMA_V1),
+      v2: await registerSchema(registryUrl, subject, "AVRO", PAYMENT_SCHEMA_V2),
+    };
+  } catch (error) {
+    throw new DemoFailure(
+      `the schema registry at ${registryUrl} is not reachable (${String(error)}); is the stack up (npm run stack:up)?`,
+    );
+  }
+}
+
+/** Where the Avro records went: target, or dead letters by stage. */
+function describePayments(produced: readonly ProducedSample[], bySource: Map<string, Placement[]>): string {
+  const mine = produced.filter((p) => p.sample.stream === SAMPLE_STREAMS.payments);
+  const places = mine.map((p) => bySource.get(sourceId(p.topic, p.partition, p.offset))?.[0]);
+  const target = places.filter((p) => p?.place === PLACES.target).length;
+  const dead = places.filter((p) => p?.place === PLACES.deadLetter);
+  return (
+    `${mine.length} records (Confluent wire format, schema v1 and v2) -> ${TARGETS[SAMPLE_STREAMS.payments].target} ${target}` +
+    `, ${TARGETS[SAMPLE_STREAMS.payments].dlq} ${dead.length} (${describeCounts(countBy(dead, (p) => p?.stage ?? "?"))})`
+  );
 }
 
 function readOptions(): { seed: number; count: number; outageMs: number; inProcess: boolean } {
@@ -305,7 +357,7 @@ function examples(
           ? `${where.location} (stage ${where.stage}), archived ${where.archiveKey}`
           : where.location;
     lines.push(
-      `    ${label.padEnd(28)} ${sourceId(p.topic, p.partition, p.offset).padEnd(20)} -> ${destination}`,
+      `    ${label.padEnd(30)} ${sourceId(p.topic, p.partition, p.offset).padEnd(20)} -> ${destination}`,
     );
   }
   return lines;

@@ -145,7 +145,8 @@ function stampOf(entry: ServiceArtifacts): string {
   return `${JSON.stringify(entry.artifacts)}\n`;
 }
 
-function runLogged(command: string, args: string[], logFile: string): Promise<number> {
+/** Runs a command with its stdout and stderr in `logFile`; resolves with its exit code. */
+export function runLogged(command: string, args: string[], logFile: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const log = createWriteStream(logFile);
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });

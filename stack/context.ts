@@ -7,13 +7,14 @@ import { resolveBrokerCount } from "./brokerCount";
 import { kafkaCluster } from "./kafkaCluster";
 import { stackLayout } from "./layout";
 import { readStackPorts } from "./ports";
-import { dynamoDbService, kafkaService, s3Service } from "./services";
+import { dynamoDbService, kafkaService, s3Service, schemaRegistryService } from "./services";
 import type { ServiceContext, ServiceDefinition, ServiceName, StackOptions } from "./types";
 
 export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = {
   kafka: kafkaService,
   dynamodb: dynamoDbService,
   s3: s3Service,
+  "schema-registry": schemaRegistryService,
 };
 
 /**

@@ -62,9 +62,12 @@ export async function startInstances(
     if (toStart.length > 0) {
       const java = findJava(env);
       const services = [...new Set(toStart.map((i) => i.service))].map((name) => SERVICES[name]);
+      // A service without artifacts builds its own in prepare() (the schema registry).
       const stale = await staleArtifacts(
         layout,
-        services.map((d) => ({ service: d.name, artifacts: d.artifacts })),
+        services
+          .filter((d) => d.artifacts.length > 0)
+          .map((d) => ({ service: d.name, artifacts: d.artifacts })),
       );
       if (stale.length > 0) {
         const mvn = findMaven(env);
@@ -304,7 +307,13 @@ function isCi(env: Readonly<Record<string, string | undefined>>): boolean {
 function portVariable(instance: ServiceInstance): string {
   if (instance.service === "kafka" && (instance.nodeId ?? 1) > 1)
     return "KAFKA_PORT (or stop the other cluster)";
-  return { kafka: "KAFKA_PORT", dynamodb: "DYNAMODB_PORT", s3: "S3_PORT" }[instance.service];
+  const variables: Record<ServiceInstance["service"], string> = {
+    kafka: "KAFKA_PORT",
+    dynamodb: "DYNAMODB_PORT",
+    s3: "S3_PORT",
+    "schema-registry": "SCHEMA_REGISTRY_PORT",
+  };
+  return variables[instance.service];
 }
 
 function describe(error: unknown): string {

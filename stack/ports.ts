@@ -5,8 +5,9 @@ import type { StackPorts } from "./types";
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Ports from the same variables `loadConfig` reads (KAFKA_PORT, DYNAMODB_PORT, S3_PORT), so the stack
- * listens where the functions' defaults point. The KRaft controller takes KAFKA_CONTROLLER_PORT, or
+ * Ports from the same variables `loadConfig` and `localSchemaRegistryUrl` read (KAFKA_PORT,
+ * DYNAMODB_PORT, S3_PORT, SCHEMA_REGISTRY_PORT), so the stack listens where the functions' defaults
+ * point. The KRaft controller takes KAFKA_CONTROLLER_PORT, or
  * the port after the broker's, so two stacks with different KAFKA_PORTs never collide.
  */
 export function readStackPorts(env: Env = process.env): StackPorts {
@@ -16,6 +17,7 @@ export function readStackPorts(env: Env = process.env): StackPorts {
     kafkaController: readPort(env, "KAFKA_CONTROLLER_PORT", kafka + 1),
     dynamodb: readPort(env, "DYNAMODB_PORT", LOCAL_PORTS.dynamodb),
     s3: readPort(env, "S3_PORT", LOCAL_PORTS.s3),
+    schemaRegistry: readPort(env, "SCHEMA_REGISTRY_PORT", LOCAL_PORTS.schemaRegistry),
   };
   const seen = new Map<number, string>();
   for (const [name, port] of Object.entries(ports)) {
@@ -43,6 +45,7 @@ function portVariable(key: string): string {
     kafkaController: "KAFKA_CONTROLLER_PORT",
     dynamodb: "DYNAMODB_PORT",
     s3: "S3_PORT",
+    schemaRegistry: "SCHEMA_REGISTRY_PORT",
   };
   return names[key] ?? key;
 }

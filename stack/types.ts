@@ -13,6 +13,8 @@ export interface StackPorts {
   readonly kafkaController: number;
   readonly dynamodb: number;
   readonly s3: number;
+  /** Apicurio Registry: the Confluent-compatible schema registry API. */
+  readonly schemaRegistry: number;
 }
 
 /**

@@ -1,7 +1,15 @@
 /**
  * A deterministic stream of employee and user-event records that mixes good records with the
- * failures the user's documents describe, each tagged with what the pipeline should do with it.
+ * failures the user's documents describe, each tagged with what the pipeline should do with it;
+ * with the registry's schema ids, also Avro payments (`paymentSamples.ts`).
  */
+import {
+  BAD_PAYMENT_KINDS,
+  PAYMENT_KINDS,
+  type PaymentKind,
+  type PaymentSchemaIds,
+  paymentValue,
+} from "./paymentSamples";
 
 export const SAMPLE_KINDS = {
   good: "good",
@@ -10,11 +18,14 @@ export const SAMPLE_KINDS = {
   missingField: "missing-field",
   notUtf8: "not-utf8",
 } as const;
-export type SampleKind = (typeof SAMPLE_KINDS)[keyof typeof SAMPLE_KINDS];
+type JsonSampleKind = (typeof SAMPLE_KINDS)[keyof typeof SAMPLE_KINDS];
+export type SampleKind = JsonSampleKind | PaymentKind;
 
 export const SAMPLE_STREAMS = {
   employees: "employees",
   userEvents: "user-events",
+  /** Avro in the Confluent wire format; drawn only when the schema ids are given. */
+  payments: "card-payments",
 } as const;
 export type SampleStream = (typeof SAMPLE_STREAMS)[keyof typeof SAMPLE_STREAMS];
 
@@ -32,8 +43,10 @@ export interface SampleStreamOptions {
   readonly count: number;
   /** Share of records that are bad, spread over the bad kinds. @default 0.25 */
   readonly badShare?: number;
-  /** Which streams to draw from. @default both */
+  /** Which streams to draw from. @default employees and user events, and payments with `avro` */
   readonly streams?: readonly SampleStream[];
+  /** The registry's ids of the payment schemas: adds the Avro stream. */
+  readonly avro?: PaymentSchemaIds;
 }
 
 const NAMES = [
@@ -50,7 +63,7 @@ const NAMES = [
 ];
 const DEPARTMENTS = ["Engineering", "Finance", "Sales", "Support"];
 const ACTIONS = ["LOGIN", "Logout", " view_page ", "PURCHASE", "add_to_cart"];
-const BAD_KINDS: readonly SampleKind[] = [
+const BAD_KINDS: readonly JsonSampleKind[] = [
   SAMPLE_KINDS.malformedJson,
   SAMPLE_KINDS.negativeAge,
   SAMPLE_KINDS.missingField,
@@ -69,11 +82,21 @@ const BAD_USER_EVENT_KINDS = BAD_KINDS.filter((k) => k !== SAMPLE_KINDS.negative
 export function sampleStream(options: SampleStreamOptions): SampleRecord[] {
   const random = mulberry32(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  const streams = options.streams ?? [SAMPLE_STREAMS.employees, SAMPLE_STREAMS.userEvents];
+  const streams =
+    options.streams ??
+    (options.avro === undefined
+      ? [SAMPLE_STREAMS.employees, SAMPLE_STREAMS.userEvents]
+      : [SAMPLE_STREAMS.employees, SAMPLE_STREAMS.userEvents, SAMPLE_STREAMS.payments]);
   const badShare = options.badShare ?? 0.25;
   const records: SampleRecord[] = [];
   for (let i = 0; i < options.count; i += 1) {
     const stream = pick(streams);
+    if (stream === SAMPLE_STREAMS.payments) {
+      records.push(
+        payment(i, random() < badShare ? pick(BAD_PAYMENT_KINDS) : PAYMENT_KINDS.good, options, random),
+      );
+      continue;
+    }
     const kind =
       random() < badShare
         ? pick(stream === SAMPLE_STREAMS.employees ? BAD_KINDS : BAD_USER_EVENT_KINDS)
@@ -89,7 +112,18 @@ export function sampleStream(options: SampleStreamOptions): SampleRecord[] {
 
 type Pick = <T>(items: readonly T[]) => T;
 
-function employee(i: number, kind: SampleKind, random: () => number, pick: Pick): SampleRecord {
+function payment(
+  i: number,
+  kind: PaymentKind,
+  options: SampleStreamOptions,
+  random: () => number,
+): SampleRecord {
+  if (options.avro === undefined) throw new RangeError("the payments stream needs the registry's schema ids");
+  const { value, expectedStage } = paymentValue(kind, options.avro, 1000 + i, random);
+  return { stream: SAMPLE_STREAMS.payments, kind, key: `pay-${1000 + i}`, value, expectedStage };
+}
+
+function employee(i: number, kind: JsonSampleKind, random: () => number, pick: Pick): SampleRecord {
   const number = 1000 + i;
   const good = {
     "Employee-Number": number,
@@ -132,7 +166,7 @@ function employee(i: number, kind: SampleKind, random: () => number, pick: Pick)
   }
 }
 
-function userEvent(i: number, kind: SampleKind, random: () => number, pick: Pick): SampleRecord {
+function userEvent(i: number, kind: JsonSampleKind, random: () => number, pick: Pick): SampleRecord {
   const good = {
     user_id: `u-${Math.floor(random() * 500)}`,
     action: pick(ACTIONS),

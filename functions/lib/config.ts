@@ -14,7 +14,12 @@ export const LOCAL_PORTS = {
   kafka: 9092,
   dynamodb: 8000,
   s3: 9000,
+  /** Apicurio Registry's Confluent-compatible API (Confluent Schema Registry's own default port). */
+  schemaRegistry: 8081,
 } as const;
+
+/** Where Apicurio Registry serves the Confluent Schema Registry REST API (version 7 of it). */
+export const LOCAL_SCHEMA_REGISTRY_PATH = "/apis/ccompat/v7";
 
 export const KAFKA_AUTH_MODES = ["none", "scram-sha-256", "scram-sha-512", "iam"] as const;
 export type KafkaAuthMode = (typeof KAFKA_AUTH_MODES)[number];
@@ -126,6 +131,20 @@ export interface Config {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The schema registry's Confluent-compatible base URL: SCHEMA_REGISTRY_URL when set, else the local
+ * stack's registry on SCHEMA_REGISTRY_PORT, so a registry client needs no setup against the stack.
+ *
+ * @example
+ * localSchemaRegistryUrl({}); // "http://127.0.0.1:8081/apis/ccompat/v7"
+ */
+export function localSchemaRegistryUrl(env: Env = process.env): string {
+  const read = new EnvReader(env);
+  const port = read.port("SCHEMA_REGISTRY_PORT", LOCAL_PORTS.schemaRegistry);
+  const local = `http://127.0.0.1:${port}${LOCAL_SCHEMA_REGISTRY_PATH}`;
+  return read.url("SCHEMA_REGISTRY_URL", local) ?? local;
+}
 
 /**
  * Reads the whole configuration once; call it at container start, not per invocation.

@@ -8,7 +8,11 @@
  * them silently, which loses data nobody decided to drop.
  */
 import { z } from "zod";
+import { ConfluentSchemaRegistry } from "../lib/adapters/ConfluentSchemaRegistry";
+import { localSchemaRegistryUrl } from "../lib/config";
 import { definePipeline } from "../lib/core/pipeline";
+import { DATA_FORMATS, SOURCE_FRAMINGS } from "../lib/formats/constants";
+import { schemaRegistryFormat } from "../lib/formats/schemaRegistryFormat";
 
 export const employeeSchema = z.looseObject({
   "Employee-Number": z.number().int().nonnegative(),
@@ -54,4 +58,43 @@ export const userEventPipeline = definePipeline({
   ...userEvents,
 });
 
-export const pipelines = [employeePipeline, userEventPipeline];
+/**
+ * The Avro schema the payment pipeline reads with. Producers may still write v1 (no `currency`):
+ * Avro schema resolution fills in the default, so the transform always sees a currency.
+ */
+export const PAYMENT_READER_SCHEMA = JSON.stringify({
+  type: "record",
+  name: "Payment",
+  namespace: "demo.payments",
+  fields: [
+    { name: "payment_id", type: "string" },
+    { name: "amount", type: "double" },
+    { name: "currency", type: "string", default: "EUR" },
+  ],
+});
+
+export const paymentSchema = z.looseObject({
+  payment_id: z.string().min(1),
+  amount: z.number().nonnegative(),
+  currency: z.string().length(3),
+});
+
+/**
+ * Card payments: Avro in the Confluent wire format, schemas from a Confluent-compatible registry
+ * (SCHEMA_REGISTRY_URL; the local stack's by default). Amounts become integer cents; the target
+ * gets JSON. The registry client and its cache live for the container (built here, at INIT).
+ */
+export const paymentPipeline = definePipeline({
+  sourceTopic: "card-payments",
+  targetTopic: "card-payments.processed",
+  ...schemaRegistryFormat({
+    framing: SOURCE_FRAMINGS.confluent,
+    registry: new ConfluentSchemaRegistry({ url: localSchemaRegistryUrl() }),
+    format: DATA_FORMATS.avro,
+    avroReaderSchema: PAYMENT_READER_SCHEMA,
+  }),
+  schema: paymentSchema,
+  transform: (payment) => ({ ...payment, amount_cents: Math.round(payment.amount * 100) }),
+});
+
+export const pipelines = [employeePipeline, userEventPipeline, paymentPipeline];

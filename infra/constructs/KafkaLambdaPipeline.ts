@@ -23,6 +23,7 @@ import { requireClusterRegion } from "./clusterRegion";
 import { REDRIVE_SERVICE_NAME } from "./defaults";
 import { createMapping } from "./eventSourceMappings";
 import { kafkaEnvironment } from "./kafkaEnvironment";
+import { PipelineSchemaRegistry } from "./mappingSchemaRegistry";
 import { MskResourceArns } from "./mskResourceArns";
 import { PipelineGrants } from "./PipelineGrants";
 import { type PipelineAlarms, PipelineMonitoring } from "./PipelineMonitoring";
@@ -44,6 +45,7 @@ import type {
   AwsServiceAccess,
   CanaryOptions,
   KafkaSource,
+  MappingSchemaRegistry,
   OnFailureDestination,
   PollerConfig,
   RedriveFunctionOptions,
@@ -86,6 +88,14 @@ export interface KafkaLambdaPipelineProps {
    * @default { mode: "provisioned", minimumPollers: 1, maximumPollers: 3 }
    */
   readonly pollers?: PollerConfig;
+  /**
+   * Let the mappings validate (and, in `JSON` format, deserialize) Avro, Protobuf and JSON Schema
+   * records against AWS Glue Schema Registry or a Confluent-compatible registry before the processor
+   * sees them; provisioned mode only. Records the mapping cannot deserialize go to `onFailure`, not to
+   * the function (see the README). The canary's mapping never uses it.
+   * @default - no registry: the function gets the records' bytes as they are
+   */
+  readonly schemaRegistry?: MappingSchemaRegistry;
   /** Most records per invocation (1-10000). @default 100 */
   readonly batchSize?: number;
   /** Longest wait to fill a batch, whole seconds up to 300. @default Duration.seconds(1) */
@@ -310,9 +320,13 @@ export class KafkaLambdaPipeline extends Construct {
       processorRole: this.processorRole,
       archiveBucket: this.archiveBucket,
     };
+    const schemaRegistry =
+      settings.schemaRegistry === undefined
+        ? undefined
+        : new PipelineSchemaRegistry(settings.schemaRegistry, processor.role);
     this.eventSourceMappings = new Map(
       settings.pipelines.map((pipeline) => {
-        const mapping = createMapping(this, settings, pipeline, targets);
+        const mapping = createMapping(this, settings, pipeline, targets, schemaRegistry);
         // A batch the mapping gives up on reaches the S3 destination only through the endpoint.
         mapping.node.addDependency(...endpoints);
         return [pipeline.source, mapping];

@@ -12,12 +12,17 @@ export interface MappingTargets {
   readonly archiveBucket: s3.IBucket;
 }
 
-/** One provisioned-mode mapping per source topic, reporting partial batch failures. */
+/**
+ * One provisioned-mode mapping per source topic, reporting partial batch failures; with
+ * `schemaRegistry`, the mapping validates (and, in JSON format, deserializes) records against it
+ * before invoking the function.
+ */
 export function createMapping(
   scope: Construct,
   settings: ResolvedSettings,
   pipeline: ResolvedPipeline,
   targets: MappingTargets,
+  schemaRegistry?: lambda.ISchemaRegistry,
 ): lambda.EventSourceMapping {
   const source = settings.source;
   const mapping = new lambda.EventSourceMapping(scope, `Mapping-${pipeline.source}`, {
@@ -47,6 +52,7 @@ export function createMapping(
         ? new ArchiveOnFailureDestination(targets.archiveBucket)
         : new KafkaDlq(settings.onFailure.topic),
     supportS3OnFailureDestination: true,
+    ...(schemaRegistry === undefined ? {} : { schemaRegistryConfig: schemaRegistry }),
     metricsConfig: {
       metrics: [
         lambda.MetricType.EVENT_COUNT,

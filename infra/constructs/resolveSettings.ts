@@ -7,6 +7,7 @@ import { resolveCanary } from "./canarySettings";
 import { DEFAULT_SOURCE_TOPICS, DEFAULTS, KAFKA_MAPPING_MAX_TIMEOUT, ON_FAILURE_S3_PREFIX } from "./defaults";
 import { PipelinePropsError } from "./errors";
 import type { KafkaLambdaPipelineProps } from "./KafkaLambdaPipeline";
+import { resolveSchemaRegistry } from "./mappingSchemaRegistry";
 import { integer, nonEmpty } from "./propChecks";
 import { resolveLifecycle } from "./resolveLifecycle";
 import { type ResolvedPipeline, resolvePipelines, validateOnFailure } from "./resolvePipelines";
@@ -14,6 +15,7 @@ import type {
   ArchiveLifecycle,
   AwsServiceAccess,
   KafkaSource,
+  MappingSchemaRegistry,
   OnFailureDestination,
   RedriveFunctionOptions,
 } from "./types";
@@ -58,6 +60,8 @@ export interface ResolvedSettings {
   readonly redrive: ResolvedRedrive | undefined;
   /** The canary pipeline's topics and group; undefined when the canary is off (the default). */
   readonly canary: ResolvedPipeline | undefined;
+  /** The user pipelines' mappings validate against it (the canary's never: its records are plain JSON). */
+  readonly schemaRegistry: MappingSchemaRegistry | undefined;
 }
 
 export interface ResolvedRedrive {
@@ -83,6 +87,7 @@ export function resolveSettings(
   validateSource(props.source);
   const awsServiceAccess = validateAwsServiceAccess(props.source, props.awsServiceAccess);
 
+  const schemaRegistry = resolveSchemaRegistry(props.schemaRegistry, props.pollers);
   const pollers = props.pollers ?? { mode: "provisioned" };
   if (pollers.mode !== "provisioned") {
     throw new PipelinePropsError(
@@ -261,6 +266,7 @@ export function resolveSettings(
     ),
     alarmEmail: props.alarmEmail,
     awsServiceAccess,
+    schemaRegistry,
     sdkConnectTimeout,
     sdkRequestTimeout,
     redrive: resolveRedrive(props.redrive),

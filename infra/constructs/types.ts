@@ -200,3 +200,60 @@ export interface CanaryOptions {
    */
   readonly topic?: string;
 }
+
+/** Which part of each record the mapping validates (and, with `JSON`, deserializes). */
+export type SchemaValidatedAttribute = "key" | "value";
+
+/**
+ * What the mapping delivers once it validated a record: `JSON`, the record deserialized to JSON (its
+ * schema id on the record as `keySchemaMetadata` / `valueSchemaMetadata`), or `SOURCE`, the original
+ * bytes with the registry's header removed
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-eventsourcemapping-schemaregistryconfig.html).
+ */
+export type EventRecordFormatName = "JSON" | "SOURCE";
+
+/**
+ * The event source mapping's own schema registry integration: Lambda validates Avro, Protobuf and JSON
+ * Schema records against the registry before it invokes the function, in provisioned mode only, one
+ * registry per mapping (https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html).
+ * Records it cannot find a schema for or cannot deserialize never reach the function: they go to the
+ * mapping's on-failure destination with the reason (see the README).
+ */
+export type MappingSchemaRegistry = GlueMappingSchemaRegistry | ConfluentMappingSchemaRegistry;
+
+interface MappingSchemaRegistryBase {
+  readonly eventRecordFormat: EventRecordFormatName;
+  /** At least one of `key` and `value`. */
+  readonly validate: readonly SchemaValidatedAttribute[];
+}
+
+/**
+ * AWS Glue Schema Registry. The mapping reads it with the processor's role, which gets
+ * `glue:GetRegistry` on the registry and `glue:GetSchemaVersion` on it and its schemas only.
+ */
+export interface GlueMappingSchemaRegistry extends MappingSchemaRegistryBase {
+  readonly type: "glue";
+  /** `arn:<partition>:glue:<region>:<account>:registry/<name>`, as a literal. */
+  readonly registryArn: string;
+}
+
+/** A Confluent-compatible registry (Confluent Cloud or Platform, Apicurio's ccompat API, ...). */
+export interface ConfluentMappingSchemaRegistry extends MappingSchemaRegistryBase {
+  readonly type: "confluent";
+  /** The registry's base URL, e.g. `https://psrc-xxxxx.eu-west-1.aws.confluent.cloud`. */
+  readonly url: string;
+  /**
+   * How the mapping authenticates: `basic` (a secret with `username` and `password`) or
+   * `client-certificate` (mutual TLS). The processor's role may read the secret.
+   * @default - no authentication
+   */
+  readonly authentication?: {
+    readonly type: "basic" | "client-certificate";
+    readonly secret: secretsmanager.ISecret;
+  };
+  /**
+   * Root CA of a registry whose certificate a private CA signed.
+   * @default - the registry's certificate chains to a public CA
+   */
+  readonly rootCaSecret?: secretsmanager.ISecret;
+}

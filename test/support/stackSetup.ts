@@ -8,6 +8,7 @@
  * (which is reused; the tests that need three brokers then skip, saying so). Every test worker, and
  * every function under test, gets the whole broker list as KAFKA_BROKERS.
  */
+import { localSchemaRegistryUrl } from "../../functions/lib/config";
 import { recordedBrokerCount, requestedBrokerCount } from "../../stack/brokerCount";
 import { LOCAL_CREDENTIALS } from "../../stack/constants";
 import { BROKERS_VARIABLE } from "../../stack/kafkaCluster";
@@ -46,6 +47,8 @@ export async function setup(): Promise<void> {
   // and stack calls in tests (startService, the fault controls) see the same cluster size.
   process.env[BROKERS_VARIABLE] = String(brokers);
   process.env.KAFKA_BROKERS ??= kafkaBrokers.join(",");
+  // The registry's Confluent-compatible API, for registry clients in tests and functions under test.
+  process.env.SCHEMA_REGISTRY_URL ??= localSchemaRegistryUrl();
   startedHere = [...new Set(services.filter((s) => s.origin === "started").map((s) => s.service))];
   const reused = services.filter((s) => s.origin !== "started").map((s) => s.instance);
   log(

@@ -37,6 +37,12 @@ export interface IndexedDeadLetter {
   readonly cluster: string | undefined;
   /** Why the DLQ topic holds no copy (it refused the record for good); the archive has the only one. */
   readonly dlqAbsentReason?: string | undefined;
+  /**
+   * The value's schema: the one it failed to decode with, else what the mapping's schema registry
+   * said (`valueSchemaMetadata`); absent for plain JSON records.
+   */
+  readonly valueSchemaId?: string | undefined;
+  readonly valueDataFormat?: string | undefined;
 }
 
 export interface DynamoDeadLetterIndexOptions {
@@ -160,6 +166,7 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
       // Read defensively: envelopes written before they named the cluster have no such field.
       cluster: "cluster" in source && typeof source.cluster === "string" ? source.cluster : undefined,
       dlqAbsentReason: entry.dlqAbsentReason,
+      ...valueSchemaOf(envelope),
     };
   }
 }
@@ -207,6 +214,17 @@ function keepingOperatorChanges(item: Record<string, AttributeValue>): Omit<Upda
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
+}
+
+function valueSchemaOf(
+  envelope: DeadLetterIndexEntry["envelope"],
+): Pick<IndexedDeadLetter, "valueSchemaId" | "valueDataFormat"> {
+  const failed = envelope.error.schema;
+  if (failed !== undefined) return { valueSchemaId: failed.schemaId, valueDataFormat: failed.format };
+  const mapping = envelope.record.valueSchemaMetadata;
+  return mapping === undefined
+    ? {}
+    : { valueSchemaId: mapping.schemaId, valueDataFormat: mapping.dataFormat };
 }
 
 /** `<topic>:<partition>:<offset>`: the id the letter had before ids carried a tag. */
@@ -261,6 +279,8 @@ export function deadLetterItem(
   if (letter.dlqAbsentReason !== undefined) item.dlqAbsentReason = S(letter.dlqAbsentReason);
   if (letter.dlqPartition !== undefined) item.dlqPartition = N(letter.dlqPartition);
   if (letter.dlqOffset !== undefined) item.dlqOffset = N(letter.dlqOffset);
+  if (letter.valueSchemaId !== undefined) item.valueSchemaId = S(letter.valueSchemaId);
+  if (letter.valueDataFormat !== undefined) item.valueDataFormat = S(letter.valueDataFormat);
   if (expiresAt !== undefined) item[DEAD_LETTER_TABLE.ttlAttribute] = N(expiresAt);
   return item;
 }
@@ -293,5 +313,7 @@ export function parseDeadLetterItem(item: Record<string, AttributeValue>): Index
     requestId: s("requestId"),
     cluster: item.cluster?.S,
     dlqAbsentReason: item.dlqAbsentReason?.S,
+    valueSchemaId: item.valueSchemaId?.S,
+    valueDataFormat: item.valueDataFormat?.S,
   };
 }

@@ -1,8 +1,8 @@
 import type { DecodedRecord } from "./decodeEvent";
-import { errorClassName, type FailureStage } from "./errors";
+import { errorClassName, type FailureStage, SchemaDecodeError, type SchemaReference } from "./errors";
 import { DEAD_LETTER_HEADER_PREFIX, DEAD_LETTER_HEADERS } from "./headers";
 import { recordId } from "./recordIdentity";
-import type { InvocationInfo, OutgoingMessage, RecordHeader } from "./types";
+import type { InvocationInfo, OutgoingMessage, RecordHeader, SchemaMetadata } from "./types";
 
 export const DEAD_LETTER_ENVELOPE_VERSION = 1;
 
@@ -33,6 +33,8 @@ export interface DeadLetterEnvelope {
     readonly stage: FailureStage;
     readonly class: string;
     readonly message: string;
+    /** The schema a schema-registry record failed to decode with (`SchemaDecodeError`). */
+    readonly schema?: SchemaReference;
   };
   readonly attempts: number;
   readonly failedAt: string;
@@ -48,6 +50,9 @@ export interface DeadLetterEnvelope {
     readonly key: string | null;
     readonly value: string | null;
     readonly headers: readonly { readonly name: string; readonly value: string }[];
+    /** What the mapping's schema registry said about the key / value, exactly as it said it. */
+    readonly keySchemaMetadata?: SchemaMetadata;
+    readonly valueSchemaMetadata?: SchemaMetadata;
   };
 }
 
@@ -89,6 +94,7 @@ export function buildDeadLetterEnvelope(
       stage: failure.stage,
       class: errorClassName(failure.error),
       message: errorMessage(failure.error, context.maxErrorMessageLength),
+      ...(failure.error instanceof SchemaDecodeError ? { schema: failure.error.schema } : {}),
     },
     attempts: failure.attempts,
     failedAt: context.failedAt.toISOString(),
@@ -103,6 +109,10 @@ export function buildDeadLetterEnvelope(
       key: typeof raw.key === "string" ? raw.key : null,
       value: typeof raw.value === "string" ? raw.value : null,
       headers: record.headers.map((h) => ({ name: h.name, value: h.value.toString("base64") })),
+      ...(record.keySchemaMetadata === undefined ? {} : { keySchemaMetadata: record.keySchemaMetadata }),
+      ...(record.valueSchemaMetadata === undefined
+        ? {}
+        : { valueSchemaMetadata: record.valueSchemaMetadata }),
     },
   };
 }

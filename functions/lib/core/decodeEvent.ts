@@ -6,6 +6,7 @@ import {
   type KafkaEventRecord,
   type PartitionBatch,
   type RecordHeader,
+  type SchemaMetadata,
   type SourceRecord,
 } from "./types";
 
@@ -117,9 +118,22 @@ function decodeRecord(input: unknown, groupKey: string): DecodedRecord {
     key,
     value,
     headers,
+    keySchemaMetadata: schemaMetadata(raw.keySchemaMetadata),
+    valueSchemaMetadata: schemaMetadata(raw.valueSchemaMetadata),
     decodeError,
     raw,
   };
+}
+
+/** The mapping's schema metadata, when it is there and well-formed; a number id is kept as its text. */
+function schemaMetadata(field: unknown): SchemaMetadata | undefined {
+  if (typeof field !== "object" || field === null) return undefined;
+  const { dataFormat, schemaId } = field as Record<string, unknown>;
+  if (typeof dataFormat !== "string") return undefined;
+  if (typeof schemaId === "string") return { dataFormat, schemaId };
+  if (typeof schemaId === "number" && Number.isFinite(schemaId))
+    return { dataFormat, schemaId: String(schemaId) };
+  return undefined;
 }
 
 /** ECMAScript dates span ±100,000,000 days around the epoch; beyond, `toISOString` throws. */

@@ -77,6 +77,43 @@ export class DecodeError extends RecordError {
   }
 }
 
+/** Where a schema-registry record's schema came from: its id in the registry and the data format. */
+export interface SchemaReference {
+  /** `AVRO`, `PROTOBUF`, `JSON` (JSON Schema), or `unknown` when the bytes named no schema. */
+  readonly format: string;
+  /** The Confluent schema id, or the Glue schema version UUID; undefined when the bytes named none. */
+  readonly schemaId: string | undefined;
+}
+
+/**
+ * Bytes of a schema-registry format (Avro, Protobuf, JSON Schema) that do not decode with the schema
+ * they name, or name none: a `decode` dead letter that says which schema and format it was.
+ */
+export class SchemaDecodeError extends DecodeError {
+  override readonly name: string = "SchemaDecodeError";
+  readonly schema: SchemaReference;
+
+  constructor(schema: SchemaReference, problem: string, options: PipelineErrorOptions = {}) {
+    super(`${describeSchema(schema)}: ${problem}`, options);
+    this.schema = schema;
+  }
+}
+
+/** The registry answered that the schema id a record names does not exist (HTTP 404, Glue EntityNotFound). */
+export class SchemaNotFoundError extends SchemaDecodeError {
+  override readonly name: string = "SchemaNotFoundError";
+
+  constructor(schema: SchemaReference, options: PipelineErrorOptions = {}) {
+    super(schema, "the registry has no such schema", options);
+  }
+}
+
+function describeSchema(schema: SchemaReference): string {
+  return schema.schemaId === undefined
+    ? `${schema.format} record`
+    : `${schema.format} schema ${schema.schemaId}`;
+}
+
 /** One problem reported by a Standard Schema validator. */
 export interface SchemaIssue {
   readonly path: string;
@@ -154,6 +191,21 @@ export class TransientError extends PipelineError {
 
   constructor(message: string, options: Omit<PipelineErrorOptions, "retriable"> = {}) {
     super(message, { ...options, retriable: true });
+  }
+}
+
+/**
+ * The schema registry could not be asked: unreachable, timed out, throttling (429) or failing (5xx).
+ * The record is not at fault, so it is reported for retry, never dead-lettered.
+ */
+export class SchemaRegistryUnavailableError extends TransientError {
+  override readonly name: string = "SchemaRegistryUnavailableError";
+  /** The HTTP status the registry answered with; undefined when it could not be reached. */
+  readonly status: number | undefined;
+
+  constructor(message: string, options: { readonly status?: number; readonly cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    this.status = options.status;
   }
 }
 

@@ -5,10 +5,12 @@ import {
   describeCause,
   errorClassName,
   isRetriable,
-  type RecordError,
+  PipelineError,
+  RecordError,
   RetryLaterError,
   SchemaViolationError,
   TransformError,
+  type TransientError,
 } from "./errors";
 import type { RecordHeader, SourceRecord } from "./types";
 
@@ -20,6 +22,19 @@ export interface TransformContext {
   readonly timestamp: number;
   readonly key: Buffer | null;
   readonly headers: readonly RecordHeader[];
+}
+
+/**
+ * What an asynchronous `decode` or `encode` gets besides the record: a signal aborted when the
+ * invocation's time is up, so a registry lookup is cancelled instead of outliving the invocation.
+ */
+export interface CodecContext {
+  readonly signal: AbortSignal | undefined;
+}
+
+/** What `encode` gets: the record whose output it writes, and the deadline's signal. */
+export interface EncodeContext extends CodecContext {
+  readonly record: SourceRecord;
 }
 
 /** What to do with a record whose value is null (a tombstone). */
@@ -55,8 +70,20 @@ export interface PipelineDefinition<Schema extends StandardSchemaV1, Output> {
   ) => Output | Promise<Output>;
   /** Bytes to the value handed to the schema. @default strict UTF-8, then JSON.parse */
   readonly deserialize?: (bytes: Buffer) => unknown;
+  /**
+   * Record to the value handed to the schema, possibly asynchronously (a schema registry lookup):
+   * replaces `deserialize`. A `DecodeError` dead-letters the record (stage `decode`); an error that
+   * says `retriable: true` reports it for retry; anything else is a decode failure. Only called for
+   * records whose value is not null. See `functions/lib/formats` for Avro, Protobuf and JSON Schema.
+   */
+  readonly decode?: (record: SourceRecord, context: CodecContext) => unknown | Promise<unknown>;
   /** Transform output to bytes. @default JSON.stringify as UTF-8 */
   readonly serialize?: (output: Output) => Buffer;
+  /**
+   * Transform output to bytes, possibly asynchronously (re-encoding in a registry format): replaces
+   * `serialize`. A retriable error reports the record for retry; any other is a `transform` failure.
+   */
+  readonly encode?: (output: Output, context: EncodeContext) => Buffer | Promise<Buffer>;
   /** @default "forward" */
   readonly tombstones?: TombstonePolicy;
   /**
@@ -73,15 +100,18 @@ export interface PipelineDefinition<Schema extends StandardSchemaV1, Output> {
  */
 export type PreparedRecord =
   | { readonly ok: true; readonly value: Buffer | null }
-  | { readonly ok: false; readonly error: RecordError | RetryLaterError };
+  | { readonly ok: false; readonly error: RecordError | RetryLaterError | TransientError };
 
 /** A pipeline with its types erased, as the processor runs it. */
 export interface Pipeline {
   readonly sourceTopic: string;
   readonly targetTopic: string;
   readonly dlqTopic: string;
-  /** Synchronous when the schema and the transform are, so a batch of thousands allocates no promises. */
-  prepare(record: SourceRecord): PreparedRecord | Promise<PreparedRecord>;
+  /**
+   * Synchronous when the decoder, the schema and the transform are, so a batch of thousands
+   * allocates no promises. `context.signal` is aborted at the invocation deadline.
+   */
+  prepare(record: SourceRecord, context?: CodecContext): PreparedRecord | Promise<PreparedRecord>;
 }
 
 /**
@@ -100,6 +130,7 @@ export function definePipeline<Schema extends StandardSchemaV1, Output>(
 ): Pipeline {
   const deserialize = definition.deserialize ?? parseUtf8Json;
   const serialize = definition.serialize ?? serializeJson;
+  const { decode, encode } = definition;
   const tombstones = definition.tombstones ?? TOMBSTONE_POLICIES.forward;
   const validate = definition.schema["~standard"].validate;
 
@@ -118,21 +149,42 @@ export function definePipeline<Schema extends StandardSchemaV1, Output>(
   const transformFailed = (error: unknown, record: SourceRecord) =>
     rejected(error, record, () => new TransformError(error));
 
-  const finish = (output: Output): PreparedRecord => ({ ok: true, value: serialize(output) });
-  const runTransform = (value: StandardSchemaV1.InferOutput<Schema>, record: SourceRecord) => {
+  const encoded = (record: SourceRecord, signal: AbortSignal | undefined) => {
+    if (encode === undefined)
+      return (output: Output): PreparedRecord => ({ ok: true, value: serialize(output) });
+    return (output: Output): PreparedRecord | Promise<PreparedRecord> => {
+      const bytes = encode(output, { record, signal });
+      return isPromise(bytes)
+        ? bytes.then((value): PreparedRecord => ({ ok: true, value }), encodeFailed)
+        : { ok: true, value: bytes };
+    };
+  };
+  const runTransform = (
+    value: StandardSchemaV1.InferOutput<Schema>,
+    record: SourceRecord,
+    signal: AbortSignal | undefined,
+  ) => {
     let output: Output | Promise<Output>;
     try {
       output = definition.transform(value, contextOf(record));
     } catch (error) {
       return transformFailed(error, record);
     }
+    const finish = encoded(record, signal);
     return isPromise(output)
-      ? output.then(finish, (error: unknown) => transformFailed(error, record))
+      ? output.then(
+          (o) => serializeOrFail(finish, o),
+          (error: unknown) => transformFailed(error, record),
+        )
       : serializeOrFail(finish, output);
   };
-  const afterValidation = (result: StandardSchemaV1.Result<unknown>, record: SourceRecord) =>
+  const afterValidation = (
+    result: StandardSchemaV1.Result<unknown>,
+    record: SourceRecord,
+    signal: AbortSignal | undefined,
+  ) =>
     result.issues === undefined
-      ? runTransform(result.value as StandardSchemaV1.InferOutput<Schema>, record)
+      ? runTransform(result.value as StandardSchemaV1.InferOutput<Schema>, record, signal)
       : failed(new SchemaViolationError(result.issues.map(toSchemaIssue)));
   // A validator that throws (a refinement calling a service, say) is the schema's failure: classified
   // like a transform's, never a crash of the whole batch.
@@ -147,36 +199,57 @@ export function definePipeline<Schema extends StandardSchemaV1, Output>(
     sourceTopic: definition.sourceTopic,
     targetTopic: definition.targetTopic,
     dlqTopic: definition.dlqTopic ?? defaultDlqTopic(definition.sourceTopic),
-    prepare(record) {
+    prepare(record, context) {
       if (record.value === null) {
         return tombstones === TOMBSTONE_POLICIES.forward
           ? { ok: true, value: null }
           : failed(new DecodeError("value is null (tombstone) and this pipeline dead-letters tombstones"));
       }
+      const signal = context?.signal;
       let decoded: unknown;
       try {
-        decoded = deserialize(record.value);
+        decoded = decode === undefined ? deserialize(record.value) : decode(record, { signal });
       } catch (error) {
-        return failed(
-          error instanceof DecodeError
-            ? error
-            : new DecodeError(`value could not be deserialized (${errorClassName(error)})`, { cause: error }),
-        );
+        return failed(decodeFailure(error));
       }
-      let result: StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>>;
-      try {
-        result = validate(decoded);
-      } catch (error) {
-        return validatorFailed(error, record);
-      }
-      return isPromise(result)
-        ? result.then(
-            (r) => afterValidation(r, record),
-            (error: unknown) => validatorFailed(error, record),
-          )
-        : afterValidation(result, record);
+      const validated = (value: unknown) => {
+        let result: StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>>;
+        try {
+          result = validate(value);
+        } catch (error) {
+          return validatorFailed(error, record);
+        }
+        return isPromise(result)
+          ? result.then(
+              (r) => afterValidation(r, record, signal),
+              (error: unknown) => validatorFailed(error, record),
+            )
+          : afterValidation(result, record, signal);
+      };
+      return isPromise(decoded)
+        ? decoded.then(validated, (error: unknown) => failed(decodeFailure(error)))
+        : validated(decoded);
     },
   };
+}
+
+/** A decoder's failure: its own RecordError, a retry for a retriable one, a decode failure otherwise. */
+function decodeFailure(error: unknown): RecordError | RetryLaterError | TransientError {
+  // A decoder that also validates (JSON Schema) rejects with a SchemaViolationError of its own.
+  if (error instanceof RecordError) return error;
+  if (isRetriable(error)) return asRetry(error);
+  return new DecodeError(`value could not be deserialized (${errorClassName(error)})`, { cause: error });
+}
+
+/** An encoder's failure: retried when it says so (the registry is down), a transform failure otherwise. */
+function encodeFailed(error: unknown): PreparedRecord {
+  return failed(isRetriable(error) ? asRetry(error) : new TransformError(error));
+}
+
+function asRetry(error: unknown): RetryLaterError | TransientError {
+  if (error instanceof RetryLaterError) return error;
+  if (error instanceof PipelineError && error.retriable) return error as TransientError;
+  return new RetryLaterError(describeCause(error), { cause: error });
 }
 
 function defaultClassify(error: unknown): ErrorDecision {
@@ -201,15 +274,18 @@ function serializeJson(output: unknown): Buffer {
   return Buffer.from(JSON.stringify(output), "utf8");
 }
 
-function serializeOrFail<Output>(finish: (output: Output) => PreparedRecord, output: Output): PreparedRecord {
+function serializeOrFail<Output>(
+  finish: (output: Output) => PreparedRecord | Promise<PreparedRecord>,
+  output: Output,
+): PreparedRecord | Promise<PreparedRecord> {
   try {
     return finish(output);
   } catch (error) {
-    return failed(new TransformError(error));
+    return encodeFailed(error);
   }
 }
 
-function failed(error: RecordError | RetryLaterError): PreparedRecord {
+function failed(error: RecordError | RetryLaterError | TransientError): PreparedRecord {
   return { ok: false, error };
 }
 

@@ -41,6 +41,16 @@ export interface RecordHeader {
 }
 
 /**
+ * What a mapping with a schema registry (provisioned mode) says about a record's key or value:
+ * `dataFormat` (`AVRO`, `PROTOBUF`, `JSON`) and `schemaId` (the Confluent id or the Glue schema
+ * version UUID). https://docs.aws.amazon.com/lambda/latest/dg/services-consume-kafka-events.html
+ */
+export interface SchemaMetadata {
+  readonly dataFormat: string;
+  readonly schemaId: string;
+}
+
+/**
  * A record with its bytes decoded from base64 but otherwise untouched, so a dead letter can carry
  * exactly what was consumed. `key`/`value` are null when the event had them absent or null.
  */
@@ -53,6 +63,9 @@ export interface SourceRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: readonly RecordHeader[];
+  /** Present when the mapping validated the key / value against a schema registry. */
+  readonly keySchemaMetadata?: SchemaMetadata | undefined;
+  readonly valueSchemaMetadata?: SchemaMetadata | undefined;
 }
 
 /** A topic-partition's records in offset order, keyed the way Lambda identifies them. */

@@ -46,16 +46,26 @@ interface BundledModule {
   readonly parts: { readonly sink: { disconnect(): Promise<void> } };
 }
 
-let bundle: Promise<string> | undefined;
+const bundles = new Map<string, Promise<string>>();
 let instances = 0;
+const DEFAULT_ENTRY = join(import.meta.dirname, "bundledProcessor.ts");
 
-/** Built once per test file, with the construct's bundle definition; each harness imports a fresh instance. */
-function processorBundle(): Promise<string> {
+/** Built once per test file and entry, with the construct's bundle definition; each harness imports a fresh instance. */
+function processorBundle(entry: string): Promise<string> {
   const root = resolve(import.meta.dirname, "../../..");
-  bundle ??= buildLambdaBundle(
-    join(import.meta.dirname, "bundledProcessor.ts"),
-    join(root, "node_modules/.cache/it-processor", `${process.pid}-${Date.now()}`, "index.mjs"),
-  );
+  let bundle = bundles.get(entry);
+  if (bundle === undefined) {
+    bundle = buildLambdaBundle(
+      entry,
+      join(
+        root,
+        "node_modules/.cache/it-processor",
+        `${process.pid}-${Date.now()}-${bundles.size}`,
+        "index.mjs",
+      ),
+    );
+    bundles.set(entry, bundle);
+  }
   return bundle;
 }
 
@@ -75,11 +85,18 @@ export class PipelineHarness {
     private readonly bundled: BundledModule,
   ) {}
 
-  /** Bundles (once) and INITs a fresh instance of the processor with `env` on top of the test's. */
-  static async create(name: string, env: Record<string, string> = {}): Promise<PipelineHarness> {
+  /**
+   * Bundles (once) and INITs a fresh instance of the processor with `env` on top of the test's.
+   * `entry` replaces the employee pipeline's entry (it must read IT_SOURCE_TOPIC the same way).
+   */
+  static async create(
+    name: string,
+    env: Record<string, string> = {},
+    entry: string = DEFAULT_ENTRY,
+  ): Promise<PipelineHarness> {
     const source = uniqueName("it.proc", name);
     const topics = { source, target: `${source}.out`, dlq: `${source}.dlq` };
-    const path = await processorBundle();
+    const path = await processorBundle(entry);
     const initEnv: Record<string, string> = {
       DEADLINE_SAFETY_MS: "1000",
       POWERTOOLS_LOG_LEVEL: "SILENT",

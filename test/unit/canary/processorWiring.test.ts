@@ -23,6 +23,7 @@ describe("CANARY_TOPIC", () => {
     expect(all.map((p) => [p.sourceTopic, p.targetTopic, p.dlqTopic])).toEqual([
       ["employees", "employees.processed", "employees.dlq"],
       ["user-events", "user-events.processed", "user-events.dlq"],
+      ["card-payments", "card-payments.processed", "card-payments.dlq"],
       ["shop.canary", "shop.canary.out", "shop.canary.dlq"],
     ]);
     expect(() => checkSourceTopics(config, all)).not.toThrow();

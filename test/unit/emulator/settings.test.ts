@@ -148,3 +148,35 @@ describe("parseCliArgs", () => {
     expect(() => parseCliArgs(argv, {})).toThrow(message);
   });
 });
+
+describe("parseCliArgs: the mapping's schema registry", () => {
+  const base = ["--handler", "functions/processor/handler.ts", "--topics", "card-payments"];
+
+  it("reads the registry URL and the event record format (JSON by default)", () => {
+    const json = parseCliArgs([...base, "--schema-registry", "http://127.0.0.1:8081/apis/ccompat/v7"], {});
+    const source = parseCliArgs(
+      [...base, "--schema-registry=http://r:8081", "--event-record-format=SOURCE"],
+      {},
+    );
+
+    expect(json.help === false && json.schemaRegistry).toEqual({
+      url: "http://127.0.0.1:8081/apis/ccompat/v7",
+      eventRecordFormat: "JSON",
+    });
+    expect(source.help === false && source.schemaRegistry).toEqual({
+      url: "http://r:8081",
+      eventRecordFormat: "SOURCE",
+    });
+  });
+
+  it.each([
+    [["--event-record-format=JSON"], /--event-record-format needs --schema-registry/],
+    [["--schema-registry=ftp://x"], /--schema-registry must be an http\(s\) URL/],
+    [
+      ["--schema-registry=http://x", "--event-record-format=AVRO"],
+      /--event-record-format must be one of JSON, SOURCE/,
+    ],
+  ])("refuses %j", (flags, message) => {
+    expect(() => parseCliArgs([...base, ...flags], {})).toThrow(message);
+  });
+});

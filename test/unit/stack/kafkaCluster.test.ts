@@ -8,7 +8,7 @@ import {
 } from "../../../stack/kafkaCluster";
 import { stackLayout } from "../../../stack/layout";
 
-const ports = { kafka: 19092, kafkaController: 19093, dynamodb: 18000, s3: 19000 };
+const ports = { kafka: 19092, kafkaController: 19093, dynamodb: 18000, s3: 19000, schemaRegistry: 18081 };
 const layout = stackLayout({ stackDir: "/stack" });
 
 describe("kafkaCluster", () => {

@@ -3,7 +3,7 @@ import { kafkaCluster } from "../../../stack/kafkaCluster";
 import { stackLayout } from "../../../stack/layout";
 import { kafkaServerProperties, randomClusterId, s3ProxyProperties } from "../../../stack/services";
 
-const ports = { kafka: 19092, kafkaController: 19093, dynamodb: 18000, s3: 19000 };
+const ports = { kafka: 19092, kafkaController: 19093, dynamodb: 18000, s3: 19000, schemaRegistry: 18081 };
 const layout = stackLayout({ stackDir: "/stack" });
 
 function parse(properties: string): Record<string, string> {

@@ -71,6 +71,9 @@ export async function planPartition(
     };
   };
 
+  // Aborted at the deadline, so async decoders (schema registry lookups) stop with the invocation.
+  const deadline = new AbortController();
+  const codec = { signal: deadline.signal };
   const results: (PlannedRecord | Promise<PlannedRecord>)[] = partition.records.map((record) => {
     // A topic without a pipeline first: while the deployment is being fixed, none of its records
     // (not even undecodable ones) is dead-lettered to a DLQ topic nobody may have created.
@@ -81,7 +84,7 @@ export async function planPartition(
         : { kind: "retry", record, reason: error.message, errorClass: error.name, ownFailure: false };
     }
     if (record.decodeError !== undefined) return failed(record, record.decodeError);
-    const prepared = pipeline.prepare(record);
+    const prepared = pipeline.prepare(record, codec);
     if (!(prepared instanceof Promise)) return toPlan(record, prepared);
     return beforeDeadline(run, () => prepared).then(
       (result) => toPlan(record, result),
@@ -94,7 +97,18 @@ export async function planPartition(
       }),
     );
   });
-  return results.some((r) => r instanceof Promise) ? Promise.all(results) : (results as PlannedRecord[]);
+  if (!results.some((r) => r instanceof Promise)) return results as PlannedRecord[];
+  const timer = setTimeout(
+    () => deadline.abort(new DeadlineReachedError()),
+    Math.max(0, run.retryEnv.deadline - run.retryEnv.now()),
+  );
+  try {
+    return await Promise.all(results);
+  } finally {
+    clearTimeout(timer);
+    // Records cut off at the deadline are retries now; their requests must not go on behind them.
+    deadline.abort(new DeadlineReachedError());
+  }
 }
 
 function failed(record: DecodedRecord, error: RecordError): PlannedRecord {

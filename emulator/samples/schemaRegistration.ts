@@ -1,0 +1,29 @@
+/**
+ * Registering a schema through the Confluent-compatible REST API (`POST /subjects/{subject}/versions`),
+ * as a producer's serializer does before its first record: the sample stream and the tests need the
+ * ids the registry hands out. The registry returns the existing id for a schema it already has.
+ * https://docs.confluent.io/platform/current/schema-registry/develop/api.html
+ */
+export async function registerSchema(
+  url: string,
+  subject: string,
+  schemaType: "AVRO" | "PROTOBUF" | "JSON",
+  schema: string,
+): Promise<number> {
+  const response = await fetch(
+    `${url.replace(/\/+$/, "")}/subjects/${encodeURIComponent(subject)}/versions`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
+      body: JSON.stringify({ schema, schemaType }),
+      signal: AbortSignal.timeout(10_000),
+    },
+  );
+  const body = (await response.json().catch(() => ({}))) as { id?: number; message?: string };
+  if (!response.ok || typeof body.id !== "number") {
+    throw new Error(
+      `registering a schema under ${subject}: HTTP ${response.status} ${body.message ?? ""}`.trim(),
+    );
+  }
+  return body.id;
+}
