@@ -1,7 +1,7 @@
 /**
  * End-to-end throughput from a source topic to a target topic through the emulator and the real
  * processor Lambda, against a plain kafkajs consume-then-produce loop over the same source records
- * and the same broker in the same run. Goal: the emulated Lambda reaches at least 0.7 of the loop.
+ * and the same broker in the same run. Goal: the emulated Lambda reaches at least 0.8 of the loop.
  */
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -29,7 +29,7 @@ const BATCH_SIZE = 5_000;
 /** Alternating rounds, best of each kept: a neighbour's burst on a shared machine should not decide. */
 const ROUNDS = 3;
 const PATH_LIMIT_MS = 90_000;
-const GOAL_RATIO = 0.7;
+const GOAL_RATIO = 0.8;
 
 interface PathResult {
   readonly recordsPerSecond: number;
@@ -160,10 +160,16 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
         `the same in sandbox processes:           ${fmt(sandboxed)}  (sandbox / in process: ${(sandboxed.recordsPerSecond / emulated.recordsPerSecond).toFixed(2)}; ${sandboxed.runtime})`,
         `ratio emulator + processor / loop: ${ratio.toFixed(2)}`,
       ],
-      goal: {
-        description: `emulator + processor at least ${GOAL_RATIO} of the loop`,
-        met: ratio >= GOAL_RATIO,
-      },
+      ratios: [
+        {
+          measure: "emulator + processor vs a plain kafkajs consume→produce loop",
+          ratio,
+          goal: { atLeast: GOAL_RATIO },
+          detail:
+            `${rate(emulated)} vs ${rate(loop)} records/s; ${count} records, ${DEFAULT_PARTITIONS} partitions, ` +
+            `best of ${ROUNDS} alternating rounds; emulator + pass-through ${rate(pass)}`,
+        },
+      ],
     };
   } finally {
     await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);

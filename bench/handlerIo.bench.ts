@@ -122,6 +122,15 @@ export const benchmark: Benchmark = async (context) => {
       `ratio handler/baseline: ${ratio.toFixed(2)}; peak RSS of the process ${peakRssMiB()} MiB`,
       `with the DynamoDB dead-letter index as well (DynamoDB Local): ${formatRate(indexedRate)}, ratio ${(indexedRate / baselineRate).toFixed(2)}`,
     ],
-    goal: { description: "whole handler with I/O at least 0.7 of a bare sendBatch", met: ratio >= 0.7 },
+    ratios: [
+      {
+        measure: "whole handler (broker, DLQ topic, S3) vs one kafkajs send of the same records",
+        ratio,
+        goal: { atLeast: 0.8 },
+        detail:
+          `${formatRate(handlerRate)} vs ${formatRate(baselineRate)} (acks=all); ${workload.recordCount} records, ` +
+          `${workload.invalidCount} dead letters; medians of ${ITERATIONS} alternating runs`,
+      },
+    ],
   };
 };

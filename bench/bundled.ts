@@ -1,0 +1,44 @@
+/**
+ * Benchmarks of pure CPU work run from an esbuild bundle, minified as `NodejsFunction` deploys it
+ * (tsx would add a name-keeping wrapper to every closure and measure an artifact), in a child
+ * process per sample so that each reports its own peak RSS and JIT state.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const OUT_DIR = new URL("../.stack/bench/", import.meta.url);
+
+/** Bundles the benchmark module `entry` (its `import.meta.url`) to `.stack/bench/<name>.mjs`. */
+export async function bundleBenchmark(entry: string, name: string): Promise<string> {
+  mkdirSync(fileURLToPath(OUT_DIR), { recursive: true });
+  const outfile = fileURLToPath(new URL(`${name}.mjs`, OUT_DIR));
+  await build({
+    entryPoints: [fileURLToPath(entry)],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    minify: true,
+    outfile,
+    logLevel: "warning",
+    external: ["esbuild"],
+    define: { "process.env.BENCH_BUNDLED": '"1"' },
+  });
+  return outfile;
+}
+
+/** Runs the bundle with `args` in a fresh Node process; its last stdout line is JSON. */
+export function runBundled<T>(bundle: string, args: readonly string[]): T {
+  const out = execFileSync(process.execPath, [bundle, ...args], {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(out.trim().split("\n").pop() ?? "{}") as T;
+}
+
+/** The flag's value when the bundle was started with `--<flag> <value>`. */
+export function flagValue(flag: string): string | undefined {
+  const at = process.argv.indexOf(`--${flag}`);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
