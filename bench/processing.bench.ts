@@ -17,7 +17,7 @@ import { employeeRecords } from "../functions/processor/pipelines";
 import { MemoryArchive, MemoryMessageSink } from "../test/doubles/memorySinks";
 import type { Benchmark } from "./benchmark";
 import { bundleBenchmark, flagValue, runBundled } from "./bundled";
-import { formatRate, measure, peakRssMiB, perSecond } from "./measure";
+import { formatRate, measureCpu, peakRssMiB, perSecond } from "./measure";
 import { buildWorkload, SOURCE_TOPIC } from "./workload";
 
 const ITERATIONS = 15;
@@ -74,7 +74,7 @@ async function runVariant(variant: "pipeline" | "baseline"): Promise<VariantResu
     check = produced;
   };
 
-  const { medianMs } = await measure(
+  const { medianMs } = await measureCpu(
     ITERATIONS,
     WARMUPS,
     variant === "pipeline" ? pipelineOnce : baselineOnce,
