@@ -83,7 +83,10 @@ async function runPair(): Promise<PairResult> {
     { value: { type: "json", parserSchema: employeeSchema } },
   );
   const peer = async () => {
-    const result = await peerHandler(workload.event as unknown as MSKEvent, lambdaContext as Context);
+    // The wrapper's type erases the handler's result to unknown.
+    const result = (await peerHandler(workload.event as unknown as MSKEvent, lambdaContext as Context)) as {
+      produced: number;
+    };
     peerProduced = result.produced;
   };
 
