@@ -34,6 +34,7 @@ export function createProcessor(
   const sink = new KafkaMessageSink({
     kafka: () => createKafka(config.kafka, config.aws, logger),
     requestTimeoutMs: config.kafka.requestTimeoutMs,
+    compression: config.kafka.compression,
   });
   const archive = new S3DeadLetterArchive({ client: s3, bucket: config.archive.bucket });
   const dynamodb = new DynamoDBClient(dynamoClientConfig(config));
