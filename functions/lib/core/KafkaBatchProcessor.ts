@@ -209,7 +209,6 @@ export class KafkaBatchProcessor {
     // the next partition is planned (planning yields to I/O now and then): CPU overlaps I/O
     // instead of every request waiting for the whole batch's CPU work.
     const writing: Promise<RecordOutcome[]>[] = [];
-    let inFlight = 0;
     for (const partition of batch.partitions) {
       const route = { ...this.routeFor(partition.topic), partition: partition.partition };
       const plan = await planPartition(partition, {
@@ -217,15 +216,10 @@ export class KafkaBatchProcessor {
         unroutable: this.unroutable,
         maxOutputRecordBytes: this.maxOutputRecordBytes,
         run,
-        writesInFlight: () => inFlight > 0,
       });
-      inFlight += 1;
       const written = this.partitions.process(partition, route, plan, run);
       // Awaited below with the others; until then a failure must not count as unhandled.
-      written.then(
-        () => (inFlight -= 1),
-        () => (inFlight -= 1),
-      );
+      written.catch(() => undefined);
       writing.push(written);
       await yieldToIo();
     }

@@ -40,8 +40,6 @@ export interface PlanOptions {
   readonly unroutable: UnroutablePolicy;
   readonly maxOutputRecordBytes: number;
   readonly run: InvocationRun;
-  /** Whether requests of earlier partitions are still waiting for their responses. */
-  readonly writesInFlight: () => boolean;
 }
 
 /**
@@ -77,9 +75,8 @@ export async function planPartition(
   const results: (PlannedRecord | Promise<PlannedRecord>)[] = [];
   const records = partition.records;
   for (let i = 0; i < records.length; i += 1) {
-    // Earlier partitions' requests are in flight: handle their responses now and then (only then:
-    // a yield costs CPU of its own).
-    if (i > 0 && i % YIELD_EVERY_RECORDS === 0 && options.writesInFlight()) await yieldToIo();
+    // Earlier partitions' requests are in flight: handle their responses now and then.
+    if (i > 0 && i % YIELD_EVERY_RECORDS === 0) await yieldToIo();
     results.push(planOne(records[i] as DecodedRecord));
   }
   return results.some((r) => r instanceof Promise) ? Promise.all(results) : (results as PlannedRecord[]);
