@@ -17,7 +17,6 @@ import type { InvocationRun } from "./processing/InvocationRun";
 import { OrderedSender } from "./processing/OrderedSender";
 import { PartitionProcessor, type PartitionRoute } from "./processing/PartitionProcessor";
 import { planPartition, UNROUTABLE_POLICIES, type UnroutablePolicy } from "./processing/planPartition";
-import { yieldToIo } from "./processing/yieldToIo";
 import { clusterIdentity } from "./recordIdentity";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
 import { type KafkaBatchResponse, OUTCOMES, type RecordOutcome, type RetryOutcome } from "./types";
@@ -205,25 +204,19 @@ export class KafkaBatchProcessor {
       counters: { deadLetterWriteFailures: 0, dlqCopiesAbsent: 0 },
     };
 
-    // A partition's writes start as soon as it is planned, and its requests are in flight while
-    // the next partition is planned (planning yields to I/O now and then): CPU overlaps I/O
-    // instead of every request waiting for the whole batch's CPU work.
-    const writing: Promise<RecordOutcome[]>[] = [];
-    for (const partition of batch.partitions) {
-      const route = { ...this.routeFor(partition.topic), partition: partition.partition };
-      const plan = await planPartition(partition, {
-        pipeline: route.pipeline,
-        unroutable: this.unroutable,
-        maxOutputRecordBytes: this.maxOutputRecordBytes,
-        run,
-      });
-      const written = this.partitions.process(partition, route, plan, run);
-      // Awaited below with the others; until then a failure must not count as unhandled.
-      written.catch(() => undefined);
-      writing.push(written);
-      await yieldToIo();
-    }
-    const outcomes = (await Promise.all(writing)).flat();
+    const perPartition = await Promise.all(
+      batch.partitions.map(async (partition) => {
+        const route = { ...this.routeFor(partition.topic), partition: partition.partition };
+        const plan = await planPartition(partition, {
+          pipeline: route.pipeline,
+          unroutable: this.unroutable,
+          maxOutputRecordBytes: this.maxOutputRecordBytes,
+          run,
+        });
+        return this.partitions.process(partition, route, plan, run);
+      }),
+    );
+    const outcomes = perPartition.flat();
     const response = buildBatchResponse(batch.partitions, outcomes, this.failureKeyName);
     return { outcomes, response, stats: this.statsOf(outcomes, run, this.now() - started) };
   }

@@ -12,7 +12,6 @@ import { LINEAGE_HEADER_PREFIX, LINEAGE_HEADERS } from "../headers";
 import type { Pipeline, PreparedRecord } from "../pipeline";
 import type { OutgoingMessage, RecordHeader } from "../types";
 import { beforeDeadline, type InvocationRun } from "./InvocationRun";
-import { yieldToIo } from "./yieldToIo";
 
 /** What to do with records of a topic no pipeline is declared for. */
 export const UNROUTABLE_POLICIES = {
@@ -72,16 +71,7 @@ export async function planPartition(
     };
   };
 
-  const results: (PlannedRecord | Promise<PlannedRecord>)[] = [];
-  const records = partition.records;
-  for (let i = 0; i < records.length; i += 1) {
-    // Earlier partitions' requests are in flight: handle their responses now and then.
-    if (i > 0 && i % YIELD_EVERY_RECORDS === 0) await yieldToIo();
-    results.push(planOne(records[i] as DecodedRecord));
-  }
-  return results.some((r) => r instanceof Promise) ? Promise.all(results) : (results as PlannedRecord[]);
-
-  function planOne(record: DecodedRecord): PlannedRecord | Promise<PlannedRecord> {
+  const results: (PlannedRecord | Promise<PlannedRecord>)[] = partition.records.map((record) => {
     // A topic without a pipeline first: while the deployment is being fixed, none of its records
     // (not even undecodable ones) is dead-lettered to a DLQ topic nobody may have created.
     if (pipeline === undefined) {
@@ -103,11 +93,9 @@ export async function planPartition(
         ownFailure: !(error instanceof DeadlineReachedError),
       }),
     );
-  }
+  });
+  return results.some((r) => r instanceof Promise) ? Promise.all(results) : (results as PlannedRecord[]);
 }
-
-/** About a millisecond of planning on a Lambda vCPU share between two looks at the network. */
-const YIELD_EVERY_RECORDS = 256;
 
 function failed(record: DecodedRecord, error: RecordError): PlannedRecord {
   return { kind: "failed", record, failure: { stage: error.stage, error, attempts: 1 } };
