@@ -109,6 +109,8 @@ export class PartitionProcessor {
       }
     }
 
+    // Every record written and none to retry (the usual case): nothing left to settle.
+    if (outcomes.length === plan.length) return outcomes;
     const settled = new Set(outcomes.map((o) => o.record));
     const blocking = stoppedAt ?? plan[firstRetry]?.record.offset;
     for (const item of plan) {
