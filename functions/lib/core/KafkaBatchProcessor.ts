@@ -15,7 +15,7 @@ import {
 import { DeadLetterWriter } from "./processing/DeadLetterWriter";
 import type { InvocationRun } from "./processing/InvocationRun";
 import { OrderedSender } from "./processing/OrderedSender";
-import { type EarlyChunks, PartitionProcessor, type PartitionRoute } from "./processing/PartitionProcessor";
+import { PartitionProcessor, type PartitionRoute } from "./processing/PartitionProcessor";
 import { planPartition, UNROUTABLE_POLICIES, type UnroutablePolicy } from "./processing/planPartition";
 import { clusterIdentity } from "./recordIdentity";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
@@ -131,8 +131,7 @@ export class KafkaBatchProcessor {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
     const retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
-    const requestBytes = options.maxRequestBytes ?? 900_000;
-    const sender = new OrderedSender(options.sink, retryPolicy, requestBytes);
+    const sender = new OrderedSender(options.sink, retryPolicy, options.maxRequestBytes ?? 900_000);
     this.partitions = new PartitionProcessor({
       sender,
       deadLetters: new DeadLetterWriter({
@@ -152,7 +151,6 @@ export class KafkaBatchProcessor {
       // The failed attempts used the invocation's time up to the deadline; the last bookkeeping
       // writes may use half of the safety margin, which exists for exactly that.
       finalWriteGraceMs: this.deadlineSafetyMs / 2,
-      requestBytes,
     });
     const overrides = options.topicOverrides ?? {};
     for (const pipeline of options.pipelines) {
@@ -209,14 +207,12 @@ export class KafkaBatchProcessor {
     const perPartition = await Promise.all(
       batch.partitions.map(async (partition) => {
         const route = { ...this.routeFor(partition.topic), partition: partition.partition };
-        const plan = (early: EarlyChunks | undefined) =>
-          planPartition(partition, {
-            pipeline: route.pipeline,
-            unroutable: this.unroutable,
-            maxOutputRecordBytes: this.maxOutputRecordBytes,
-            run,
-            ...(early === undefined ? {} : { early }),
-          });
+        const plan = await planPartition(partition, {
+          pipeline: route.pipeline,
+          unroutable: this.unroutable,
+          maxOutputRecordBytes: this.maxOutputRecordBytes,
+          run,
+        });
         return this.partitions.process(partition, route, plan, run);
       }),
     );

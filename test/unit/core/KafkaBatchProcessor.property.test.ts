@@ -44,8 +44,6 @@ const scenarioArb = fc.record({
     selector: (p) => `${p.topic}-${p.partition}`,
   }),
   ordered: fc.boolean(),
-  // A tiny request budget makes a partition's leading good records go out while it is planned.
-  maxRequestBytes: fc.constantFrom(900_000, 300),
   sinkFailures: fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
   archiveFailures: fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
 });
@@ -90,7 +88,6 @@ describe("KafkaBatchProcessor invariants", () => {
           sink,
           archive,
           ordered: scenario.ordered,
-          maxRequestBytes: scenario.maxRequestBytes,
           deadlineSafetyMs: 1_000,
           ...fakeClock(),
           random: () => 0.5,

@@ -23,47 +23,6 @@ export interface PartitionProcessorOptions {
   readonly ordered: boolean;
   /** Extra time the final `retries-exhausted` write may use, out of the safety margin. */
   readonly finalWriteGraceMs: number;
-  /** The sender's bytes per request: the size of a chunk produced while the rest is planned. */
-  readonly requestBytes: number;
-}
-
-/** Where `planPartition` hands over a partition's leading ready records (see its `early` option). */
-export interface EarlyChunks {
-  readonly budgetBytes: number;
-  readonly take: (chunk: readonly Ready[]) => void;
-}
-
-const NOTHING_DONE: ReadonlySet<string> = new Set();
-
-/**
- * Produces chunks of a partition's leading ready records one after the other, in order, while the
- * partition is still being planned; after a chunk that is not all done, nothing more is produced.
- */
-class EarlyProducer {
-  taken = 0;
-  stoppedAt: number | undefined;
-  private readonly written: RecordOutcome[] = [];
-  private chain: Promise<void> = Promise.resolve();
-
-  constructor(private readonly produce: (chunk: readonly Ready[]) => Promise<RecordOutcome[]>) {}
-
-  readonly take = (chunk: readonly Ready[]): void => {
-    this.taken += chunk.length;
-    this.chain = this.chain.then(async () => {
-      if (this.stoppedAt !== undefined) return;
-      const outcomes = await this.produce(chunk);
-      this.written.push(...outcomes);
-      const unfinished = outcomes.find((o) => o.kind === OUTCOMES.retry);
-      if (unfinished !== undefined) this.stoppedAt = unfinished.record.offset;
-    });
-    // Awaited in outcomes(); a rejection must not count as unhandled until then.
-    this.chain.catch(() => undefined);
-  };
-
-  async outcomes(): Promise<RecordOutcome[]> {
-    await this.chain;
-    return this.written;
-  }
 }
 
 type Ready = Extract<PlannedRecord, { kind: "ready" }>;
@@ -83,42 +42,16 @@ type Failed = Extract<PlannedRecord, { kind: "failed" }>;
 export class PartitionProcessor {
   constructor(private readonly options: PartitionProcessorOptions) {}
 
-  /**
-   * `plan` plans the partition; in ordered mode without an idempotency store it hands over the
-   * partition's leading ready records a request's worth at a time, and they are produced while
-   * the rest is planned (the walk then starts after them).
-   */
   async process(
     partition: DecodedPartition,
     route: PartitionRoute,
-    plan: (early: EarlyChunks | undefined) => Promise<readonly PlannedRecord[]>,
+    plan: readonly PlannedRecord[],
     run: InvocationRun,
   ): Promise<RecordOutcome[]> {
-    const early =
-      this.options.ordered && this.options.idempotency === undefined
-        ? new EarlyProducer((chunk) => this.produceRun(route, chunk, NOTHING_DONE, run))
-        : undefined;
-    const planned = await plan(
-      early === undefined ? undefined : { budgetBytes: this.options.requestBytes, take: early.take },
-    );
-    let outcomes: RecordOutcome[];
-    let done: ReadonlySet<string> = NOTHING_DONE;
-    const earlyOutcomes = early === undefined ? [] : await early.outcomes();
-    if (early?.stoppedAt !== undefined) {
-      outcomes = earlyOutcomes;
-      const settled = new Set(outcomes.map((o) => o.record));
-      for (const item of planned)
-        if (!settled.has(item.record)) outcomes.push(blockedOutcome(item.record, early.stoppedAt));
-    } else {
-      const rest = early === undefined ? planned : planned.slice(early.taken);
-      done = await this.alreadyProduced(rest, route, run);
-      outcomes = earlyOutcomes;
-      outcomes.push(
-        ...(this.options.ordered
-          ? await this.walkInOrder(route, rest, done, run)
-          : await this.writeAtOnce(route, rest, done, run)),
-      );
-    }
+    const done = await this.alreadyProduced(plan, route, run);
+    const outcomes = this.options.ordered
+      ? await this.walkInOrder(route, plan, done, run)
+      : await this.writeAtOnce(route, plan, done, run);
     await this.rememberProduced(outcomes, done, route, run);
     outcomes.sort((a, b) => a.record.offset - b.record.offset);
     const settled = await this.giveUpOnRepeatedFailure(

@@ -12,7 +12,6 @@ import { LINEAGE_HEADER_PREFIX, LINEAGE_HEADERS } from "../headers";
 import type { Pipeline, PreparedRecord } from "../pipeline";
 import type { OutgoingMessage, RecordHeader } from "../types";
 import { beforeDeadline, type InvocationRun } from "./InvocationRun";
-import { messageBytes } from "./sizedChunks";
 
 /** What to do with records of a topic no pipeline is declared for. */
 export const UNROUTABLE_POLICIES = {
@@ -40,14 +39,7 @@ export interface PlanOptions {
   readonly unroutable: UnroutablePolicy;
   readonly maxOutputRecordBytes: number;
   readonly run: InvocationRun;
-  /**
-   * Takes the partition's leading ready records a request's worth at a time, while the rest is
-   * still being planned, so that they are produced during the planning (see `EarlyProducer`).
-   */
-  readonly early?: { readonly budgetBytes: number; readonly take: (chunk: readonly Ready[]) => void };
 }
-
-type Ready = Extract<PlannedRecord, { kind: "ready" }>;
 
 /**
  * Decodes, validates and transforms a partition's records (no I/O of ours; synchronous unless the
@@ -79,31 +71,7 @@ export async function planPartition(
     };
   };
 
-  const results: (PlannedRecord | Promise<PlannedRecord>)[] = [];
-  // The leading run of ready records, handed over a request's worth at a time.
-  let leading = options.early !== undefined;
-  let chunkStart = 0;
-  let chunkBytes = 0;
-  for (const record of partition.records) {
-    const planned = planOne(record);
-    results.push(planned);
-    if (!leading || options.early === undefined) continue;
-    if (planned instanceof Promise || planned.kind !== "ready") {
-      leading = false;
-      continue;
-    }
-    chunkBytes += messageBytes(planned.message);
-    if (chunkBytes >= options.early.budgetBytes) {
-      options.early.take(results.slice(chunkStart) as Ready[]);
-      chunkStart = results.length;
-      chunkBytes = 0;
-      // Lets the request go out (kafkajs prepares it over several turns) before planning on.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-  return results.some((r) => r instanceof Promise) ? Promise.all(results) : (results as PlannedRecord[]);
-
-  function planOne(record: DecodedRecord): PlannedRecord | Promise<PlannedRecord> {
+  const results: (PlannedRecord | Promise<PlannedRecord>)[] = partition.records.map((record) => {
     // A topic without a pipeline first: while the deployment is being fixed, none of its records
     // (not even undecodable ones) is dead-lettered to a DLQ topic nobody may have created.
     if (pipeline === undefined) {
@@ -125,7 +93,8 @@ export async function planPartition(
         ownFailure: !(error instanceof DeadlineReachedError),
       }),
     );
-  }
+  });
+  return results.some((r) => r instanceof Promise) ? Promise.all(results) : (results as PlannedRecord[]);
 }
 
 function failed(record: DecodedRecord, error: RecordError): PlannedRecord {
