@@ -7,13 +7,16 @@
  * least: read each record's validated value (the wrapper's getter: base64, JSON.parse, the schema),
  * catch the records the schema refuses, transform and serialize the others, and keep the outputs
  * (with their keys) for a producer. It has no dead letters, lineage headers, ordering or partial
- * batch response, so the comparison is generous to the peer.
+ * batch response, so the comparison is generous to the peer. Its API, as documented:
+ * https://docs.aws.amazon.com/powertools/typescript/latest/api/modules/_aws-lambda-powertools_kafka.html
+ * (`kafkaConsumer(handler, { value: { type: SchemaType.JSON, parserSchema } })`; the `value` getter
+ * deserializes and parses on each read, and throws when the schema refuses the value).
  *
  * Both run from one minified esbuild bundle in a child process (see `bundled.ts`), three processes,
  * best of each; time is the process's CPU time. Run alone: `npx tsx bench/powertools.bench.ts`.
  */
 import { fileURLToPath } from "node:url";
-import { kafkaConsumer } from "@aws-lambda-powertools/kafka";
+import { kafkaConsumer, SchemaType } from "@aws-lambda-powertools/kafka";
 import type { MSKEvent } from "@aws-lambda-powertools/kafka/types";
 import type { Context } from "aws-lambda";
 import { KafkaBatchProcessor } from "../functions/lib/core/KafkaBatchProcessor";
@@ -80,7 +83,7 @@ async function runPair(): Promise<PairResult> {
       }
       return { produced: outputs.length, invalid };
     },
-    { value: { type: "json", parserSchema: employeeSchema } },
+    { value: { type: SchemaType.JSON, parserSchema: employeeSchema } },
   );
   const peer = async () => {
     // The wrapper's type erases the handler's result to unknown.
