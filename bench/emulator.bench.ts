@@ -1,7 +1,7 @@
 /**
  * End-to-end throughput from a source topic to a target topic through the emulator and the real
  * processor Lambda, against a plain kafkajs consume-then-produce loop over the same source records
- * and the same broker in the same run. Goal: the emulated Lambda reaches at least 0.7 of the loop.
+ * and the same broker in the same run. Goal: the emulated Lambda reaches at least 0.8 of the loop.
  */
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -29,7 +29,7 @@ const BATCH_SIZE = 5_000;
 /** Alternating rounds, best of each kept: a neighbour's burst on a shared machine should not decide. */
 const ROUNDS = 3;
 const PATH_LIMIT_MS = 90_000;
-const GOAL_RATIO = 0.7;
+const GOAL_RATIO = 0.8;
 
 interface PathResult {
   readonly recordsPerSecond: number;
@@ -149,7 +149,12 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
     const pass = best(results.passThrough);
     const emulated = best(results.real);
     const sandboxed = best(results.sandboxed);
-    const ratio = emulated.recordsPerSecond / loop.recordsPerSecond;
+    // Each round runs the paths back to back, so a round's ratio is a paired comparison; the median
+    // of the rounds' ratios is less at the mercy of one path's lucky round than best against best.
+    const roundRatios = results.real.map(
+      (r, i) => r.recordsPerSecond / (results.loop[i] as PathResult).recordsPerSecond,
+    );
+    const ratio = [...roundRatios].sort((a, b) => a - b)[Math.floor(roundRatios.length / 2)] ?? Number.NaN;
     return {
       lines: [
         `${count} records, ${DEFAULT_PARTITIONS} partitions, source ${SOURCE}, local broker; best of ${ROUNDS} alternating rounds;` +
@@ -158,12 +163,18 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
         `emulator + pass-through handler:         ${fmt(pass)}  (the emulator's own cost: ratio ${(pass.recordsPerSecond / loop.recordsPerSecond).toFixed(2)})`,
         `emulator + processor handler (bundled):  ${fmt(emulated)}  (${emulated.runtime})`,
         `the same in sandbox processes:           ${fmt(sandboxed)}  (sandbox / in process: ${(sandboxed.recordsPerSecond / emulated.recordsPerSecond).toFixed(2)}; ${sandboxed.runtime})`,
-        `ratio emulator + processor / loop: ${ratio.toFixed(2)}`,
+        `ratio emulator + processor / loop: ${ratio.toFixed(2)} (median of the rounds' ${roundRatios.map((r) => r.toFixed(2)).join(", ")}; best against best ${(emulated.recordsPerSecond / loop.recordsPerSecond).toFixed(2)})`,
       ],
-      goal: {
-        description: `emulator + processor at least ${GOAL_RATIO} of the loop`,
-        met: ratio >= GOAL_RATIO,
-      },
+      ratios: [
+        {
+          measure: "emulator + processor vs a plain kafkajs consume→produce loop",
+          ratio,
+          goal: { atLeast: GOAL_RATIO },
+          detail:
+            `median of ${ROUNDS} rounds' ratios (${roundRatios.map((r) => r.toFixed(2)).join(", ")}); best of each ${rate(emulated)} vs ${rate(loop)} records/s; ` +
+            `${count} records, ${DEFAULT_PARTITIONS} partitions; emulator + pass-through ${rate(pass)}`,
+        },
+      ],
     };
   } finally {
     await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);

@@ -10,6 +10,7 @@ import { loadConfig } from "../functions/lib/config";
 import { KafkaBatchProcessor } from "../functions/lib/core/KafkaBatchProcessor";
 import { definePipeline } from "../functions/lib/core/pipeline";
 import { silentLogger } from "../functions/lib/core/ports";
+import { sizedRanges } from "../functions/lib/core/processing/sizedChunks";
 import { createProcessor } from "../functions/lib/lambda/createProcessor";
 import { withKafkaBatchProcessing } from "../functions/lib/lambda/withKafkaBatchProcessing";
 import { employeeRecords } from "../functions/processor/pipelines";
@@ -26,6 +27,8 @@ const SOURCE = "bench.io.employees";
 const TARGET = `${SOURCE}.out`;
 const DLQ = `${SOURCE}.dlq`;
 const ITERATIONS = 7;
+/** The processor's default `maxRequestBytes`. */
+const REQUEST_BYTES = 900_000;
 const WARMUPS = 2;
 
 export const benchmark: Benchmark = async (context) => {
@@ -85,8 +88,13 @@ export const benchmark: Benchmark = async (context) => {
     const response = await indexedHandler(workload.event, lambdaContext);
     failures += response.batchItemFailures.length;
   };
+  // Under the broker's 1 MB limit per request (the outputs of a 6 MB batch are about 4 MB), in
+  // the handler's request size, all at once: as fast as kafkajs can write them.
+  const requests = sizedRanges(capture.messages(TARGET), REQUEST_BYTES).map(([start, end]) =>
+    messages.slice(start, end),
+  );
   const baselineOnce = async () => {
-    await producer.send({ topic: TARGET, acks: -1, messages });
+    await Promise.all(requests.map((chunk) => producer.send({ topic: TARGET, acks: -1, messages: chunk })));
   };
   // Alternate single runs so both see the same machine; keep the median of each.
   const handlerTimes: number[] = [];
@@ -117,11 +125,20 @@ export const benchmark: Benchmark = async (context) => {
   return {
     lines: [
       `${workload.recordCount} records (${workload.invalidCount} dead-lettered) per batch, ${ITERATIONS} alternating runs each, medians`,
-      `baseline (one kafkajs send of the same output records and headers, acks=-1): ${formatRate(baselineRate)}`,
+      `baseline (kafkajs sends of the same output records and headers, acks=-1, 900 KB requests at once): ${formatRate(baselineRate)}`,
       `handler (decode..produce, DLQ topic, S3 archive): ${formatRate(handlerRate)}`,
       `ratio handler/baseline: ${ratio.toFixed(2)}; peak RSS of the process ${peakRssMiB()} MiB`,
       `with the DynamoDB dead-letter index as well (DynamoDB Local): ${formatRate(indexedRate)}, ratio ${(indexedRate / baselineRate).toFixed(2)}`,
     ],
-    goal: { description: "whole handler with I/O at least 0.7 of a bare sendBatch", met: ratio >= 0.7 },
+    ratios: [
+      {
+        measure: "whole handler (broker, DLQ topic, S3) vs one kafkajs send of the same records",
+        ratio,
+        goal: { atLeast: 0.8 },
+        detail:
+          `${formatRate(handlerRate)} vs ${formatRate(baselineRate)} (acks=all); ${workload.recordCount} records, ` +
+          `${workload.invalidCount} dead letters; medians of ${ITERATIONS} alternating runs`,
+      },
+    ],
   };
 };

@@ -1,12 +1,18 @@
 /**
  * `npm run bench [-- <name>...]`: runs every `bench/*.bench.ts` module (each exports
- * `benchmark: Benchmark`, or a `run<Name>Benchmark` function returning its lines), one after the other, and prints their reports. Exit status 1 when a
- * benchmark fails to run; a missed goal is reported, not fatal (shared machines are noisy).
+ * `benchmark: Benchmark`, or a `run<Name>Benchmark` function returning its lines), one after the
+ * other, prints their reports and then one table of every ratio against its goal, and writes the
+ * same to `bench/results.json` (git-ignored) with the date, commit, Node version and machine. Exit
+ * status 1 when a benchmark fails to run; a missed goal is reported, not fatal (shared machines are
+ * noisy).
  */
-import { readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { silenceKafkajsTimeoutWarning } from "../stack/warnings";
 import type { BenchContext, Benchmark, BenchReport } from "./benchmark";
+import { formatRatioTable, type RatioRow, toRows } from "./ratioTable";
 
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 
@@ -51,6 +57,7 @@ async function main(names: readonly string[]): Promise<number> {
   }
   console.log("");
   let failed = false;
+  const rows: RatioRow[] = [];
   for (const [name, report] of reports) {
     if (report instanceof Error) {
       failed = true;
@@ -62,8 +69,52 @@ async function main(names: readonly string[]): Promise<number> {
     if (report.goal !== undefined) {
       console.log(`  goal: ${report.goal.description}: ${report.goal.met ? "met" : "MISSED"}`);
     }
+    rows.push(...toRows(name, report.ratios ?? []));
   }
+  const machine = machineOf();
+  console.log("");
+  console.log(
+    `Ratios (${machine.date}, commit ${machine.commit}, Node ${machine.node}, ${machine.cores} cores, ` +
+      `load ${machine.loadAverage.join(" ")}, BENCH_SCALE=${scale}):`,
+  );
+  for (const line of formatRatioTable(rows)) console.log(line);
+  const results = {
+    ...machine,
+    benchScale: scale,
+    benchmarks: selected,
+    ratios: rows,
+    reports: Object.fromEntries(
+      reports.map(([name, report]) => [
+        name,
+        report instanceof Error ? { error: report.message } : { lines: report.lines, goal: report.goal },
+      ]),
+    ),
+  };
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`written to ${fileURLToPath(RESULTS_FILE)}`);
   return failed ? 1 : 0;
+}
+
+const RESULTS_FILE = new URL("./results.json", import.meta.url);
+
+/** What a reader needs to compare two runs: when, which code, which runtime, which machine. */
+function machineOf() {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {
+      return "unknown";
+    }
+  };
+  const dirty = git("status", "--porcelain", "--untracked-files=no") !== "";
+  return {
+    date: new Date().toISOString(),
+    commit: `${git("rev-parse", "--short=12", "HEAD")}${dirty ? " (with uncommitted changes)" : ""}`,
+    node: process.version,
+    cores: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+  };
 }
 
 type Entry = (context: BenchContext) => Promise<BenchReport | readonly string[]>;

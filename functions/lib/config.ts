@@ -24,6 +24,10 @@ export const LOCAL_SCHEMA_REGISTRY_PATH = "/apis/ccompat/v7";
 export const KAFKA_AUTH_MODES = ["none", "scram-sha-256", "scram-sha-512", "iam"] as const;
 export type KafkaAuthMode = (typeof KAFKA_AUTH_MODES)[number];
 
+/** Produce-request compression; only codecs kafkajs ships (snappy, lz4 and zstd need plug-ins). */
+export const KAFKA_COMPRESSIONS = ["none", "gzip"] as const;
+export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
+
 export const FAILURE_KEY_NAMES = ["partition", "topic-partition"] as const;
 export type FailureKeyName = (typeof FAILURE_KEY_NAMES)[number];
 
@@ -45,6 +49,8 @@ export interface KafkaConfig {
   readonly saslUsername: string | undefined;
   readonly saslPassword: string | undefined;
   readonly requestTimeoutMs: number;
+  /** Compression of the target and DLQ writes (`KAFKA_COMPRESSION`). @default "none" */
+  readonly compression: KafkaCompression;
 }
 
 export interface AwsConfig {
@@ -187,6 +193,7 @@ export function loadConfig(env: Env = process.env): Config {
       saslUsername,
       saslPassword,
       requestTimeoutMs: read.integer("KAFKA_REQUEST_TIMEOUT_MS", 10_000, { min: 100 }),
+      compression: read.oneOf("KAFKA_COMPRESSION", KAFKA_COMPRESSIONS, "none"),
     },
     aws: {
       region: read.string("AWS_REGION", "us-east-1"),

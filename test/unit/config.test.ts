@@ -22,7 +22,12 @@ describe("loadConfig defaults", () => {
       saslUsername: undefined,
       saslPassword: undefined,
       requestTimeoutMs: 10_000,
+      compression: "none",
     });
+  });
+
+  it("compresses produce requests only when told to", () => {
+    expect(loadConfig({ KAFKA_COMPRESSION: "gzip" }).kafka.compression).toBe("gzip");
   });
 
   it("names the local bucket and tables", () => {
@@ -170,6 +175,7 @@ describe("loadConfig rejects bad values, naming the variable", () => {
     ["ORDERED", "on", /must be true or false/],
     ["KAFKA_AUTH", "plain", /must be one of none, scram-sha-256, scram-sha-512, iam, got "plain"/],
     ["FAILURE_KEY_NAME", "offset", /must be one of partition, topic-partition/],
+    ["KAFKA_COMPRESSION", "zstd", /must be one of none, gzip, got "zstd"/],
     ["S3_ENDPOINT", "not a url", /must be a URL such as http:\/\/127\.0\.0\.1:9000/],
     ["DYNAMODB_ENDPOINT", "ftp://127.0.0.1:8000", /must be an http\(s\) URL/],
     [

@@ -1,4 +1,3 @@
-import { isUtf8 } from "node:buffer";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import {
   DecodeError,
@@ -260,11 +259,23 @@ export function defaultDlqTopic(sourceTopic: string): string {
   return `${sourceTopic}.dlq`;
 }
 
+/**
+ * Checks and decodes in one pass (`isUtf8` and then `toString` read every byte twice). `ignoreBOM`
+ * keeps a leading byte-order mark in the text, as `Buffer#toString` does, so JSON.parse still
+ * refuses it.
+ */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 /** Strict: a value that is not valid UTF-8 is a decode failure, never a string with U+FFFD in it. */
 export function parseUtf8Json(bytes: Buffer): unknown {
-  if (!isUtf8(bytes)) throw new DecodeError("value is not valid UTF-8");
+  let text: string;
   try {
-    return JSON.parse(bytes.toString("utf8"));
+    text = strictUtf8.decode(bytes);
+  } catch {
+    throw new DecodeError("value is not valid UTF-8");
+  }
+  try {
+    return JSON.parse(text);
   } catch (error) {
     throw new DecodeError(`value is not valid JSON: ${safeMessage(error)}`);
   }

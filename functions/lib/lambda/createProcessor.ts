@@ -40,6 +40,7 @@ export function createProcessor(
   const sink = new KafkaMessageSink({
     kafka: () => createKafka(config.kafka, config.aws, logger),
     requestTimeoutMs: config.kafka.requestTimeoutMs,
+    compression: config.kafka.compression,
   });
   const created: { destroy(): void }[] = [];
   const s3 = loadOnce(async () => {

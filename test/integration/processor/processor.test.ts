@@ -89,6 +89,26 @@ describe("the processor against the real local stack", () => {
     expect(indexed.every((d) => d.status === "new" && d.dlqOffset !== undefined)).toBe(true);
   });
 
+  it("writes the same records gzip-compressed when KAFKA_COMPRESSION=gzip", async () => {
+    harness = await PipelineHarness.create("gzip", { KAFKA_COMPRESSION: "gzip" });
+    await harness.createTopics();
+    await harness.produceSource(SAMPLE);
+    const event = await harness.eventFor(SAMPLE.length);
+
+    expect(await harness.invoke(event)).toEqual({ batchItemFailures: [] });
+    const target = await harness.read("target", 3 * GOOD_PER_PARTITION);
+    expect(target.map((r) => r.message.key?.toString()).sort()).toEqual(
+      SAMPLE.filter((m) => /^(good|tomb|late)-/.test(m.key))
+        .map((m) => m.key)
+        .sort(),
+    );
+    const good = target.find((r) => r.message.key?.toString() === "good-2");
+    expect(JSON.parse(good?.message.value?.toString() ?? "")).toMatchObject({ "Employee-Number": "EMP-2" });
+    expect(good?.message.headers?.trace).toEqual(BINARY_HEADER);
+    const dlq = await harness.read("dlq", 3 * BAD_PER_PARTITION);
+    expect(dlq.find((r) => r.message.key?.toString() === "utf8-0")?.message.value).toEqual(NON_UTF8);
+  });
+
   it("keeps a dead letter's redrive status when Lambda redelivers its record", async () => {
     harness = await PipelineHarness.create("redelivered-dead-letter");
     await harness.createTopics();

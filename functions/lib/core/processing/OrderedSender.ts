@@ -20,6 +20,9 @@ export type SendStatus =
   /** Never attempted: an earlier message of the send stopped it. */
   | { readonly kind: "unsent" };
 
+/** One status object for every message not attempted, rather than one allocation per message. */
+const UNSENT: SendStatus = Object.freeze({ kind: "unsent" });
+
 export interface SendOptions {
   /** Ordered mode: stop at the first message that is not sent, so nothing overtakes it. */
   readonly stopAtFirstProblem: boolean;
@@ -43,7 +46,7 @@ export class OrderedSender {
     run: InvocationRun,
     options: SendOptions,
   ): Promise<SendStatus[]> {
-    const statuses: SendStatus[] = messages.map(() => ({ kind: "unsent" }));
+    const statuses: SendStatus[] = new Array<SendStatus>(messages.length).fill(UNSENT);
     const pending = sizedRanges(messages, this.maxRequestBytes);
     while (pending.length > 0) {
       const [start, end] = pending.shift() as [number, number];

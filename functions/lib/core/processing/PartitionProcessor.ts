@@ -109,6 +109,8 @@ export class PartitionProcessor {
       }
     }
 
+    // Every record written and none to retry (the usual case): nothing left to settle.
+    if (outcomes.length === plan.length) return outcomes;
     const settled = new Set(outcomes.map((o) => o.record));
     const blocking = stoppedAt ?? plan[firstRetry]?.record.offset;
     for (const item of plan) {
@@ -133,11 +135,15 @@ export class PartitionProcessor {
     run: InvocationRun,
   ): Promise<RecordOutcome[]> {
     const outcomes: RecordOutcome[] = [];
-    let pending = items.filter((r) => {
-      if (!done.has(this.producedKey(r.record, route, run))) return true;
-      outcomes.push(producedOutcome(r.record, route.targetTopic));
-      return false;
-    });
+    // Without an idempotency store nothing is done yet: no record id (a SHA-256 each) to compute.
+    let pending =
+      done.size === 0
+        ? items
+        : items.filter((r) => {
+            if (!done.has(this.producedKey(r.record, route, run))) return true;
+            outcomes.push(producedOutcome(r.record, route.targetTopic));
+            return false;
+          });
     while (pending.length > 0) {
       const statuses = await this.options.sender.send(
         route.targetTopic,
@@ -188,7 +194,7 @@ export class PartitionProcessor {
       if (item.kind === "retry")
         outcomes.push(retryOutcome(item.record, item.reason, item.errorClass, item.ownFailure));
       else if (item.kind === "failed") failed.push(item);
-      else if (done.has(this.producedKey(item.record, route, run)))
+      else if (done.size > 0 && done.has(this.producedKey(item.record, route, run)))
         outcomes.push(producedOutcome(item.record, route.targetTopic));
       else fresh.push(item);
     }

@@ -135,7 +135,10 @@ function outputMessage(
   value: Buffer | null,
   lineage: PartitionLineage,
 ): OutgoingMessage {
-  const headers = record.headers.filter((h) => !h.name.startsWith(LINEAGE_HEADER_PREFIX));
+  const headers: RecordHeader[] = [];
+  for (const header of record.headers) {
+    if (!header.name.startsWith(LINEAGE_HEADER_PREFIX)) headers.push(header);
+  }
   headers.push(
     lineage.topic,
     lineage.partition,
