@@ -33,6 +33,7 @@ describe("local stack lifecycle", () => {
       ...stackBrokers().map((address) => ["kafka", address]),
       ["dynamodb", `${LOOPBACK}:${ports.dynamodb}`],
       ["s3", `${LOOPBACK}:${ports.s3}`],
+      ["schema-registry", `${LOOPBACK}:${ports.schemaRegistry}`],
     ]);
     for (const s of statuses) expect(["running", "external"]).toContain(s.state);
   });
