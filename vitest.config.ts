@@ -1,7 +1,30 @@
 import { defineConfig } from "vitest/config";
 
-// Three projects so that unit tests never wait for the local stack, and the stack is started once
-// (global setup) only when a project that needs real services runs.
+/**
+ * Test files that break the shared stack for everyone while they run: they kill, pause or stop
+ * brokers, move leaderships, or stop services. They run one at a time, after every other file.
+ */
+const STACK_FAULT_FILES = [
+  "test/integration/stack/cluster.test.ts",
+  "test/integration/stack/lifecycle.test.ts",
+  "test/integration/processor/processor.test.ts",
+  "test/integration/processor/sinkAcrossBrokers.test.ts",
+  "test/integration/processor/sinkAfterPause.test.ts",
+  "test/e2e/emulator.brokerRestart.test.ts",
+  "test/e2e/chaos.test.ts",
+];
+
+const STACK = {
+  globalSetup: ["test/support/stackSetup.ts"],
+  testTimeout: 120_000,
+  hookTimeout: 300_000,
+};
+
+// Projects so that unit tests never wait for the local stack, and the stack is started once
+// (global setup) only when a project that needs real services runs. Group 0 runs together: unit,
+// infra, and the integration files that leave the stack as they found it, two at a time (they wait
+// on the stack more than they use the CPU). Group 1, the files that inject faults into the stack,
+// runs after them, one file at a time.
 export default defineConfig({
   test: {
     projects: [
@@ -23,12 +46,18 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts", "test/e2e/**/*.test.ts"],
-          globalSetup: ["test/support/stackSetup.ts"],
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
-          // One stack (three Kafka brokers, one DynamoDB Local, one S3 server; see test/support/
-          // stackSetup.ts): files share it and some kill its brokers, so run files one at a time.
+          exclude: STACK_FAULT_FILES,
+          ...STACK,
+          maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: "stack-faults",
+          include: STACK_FAULT_FILES,
+          ...STACK,
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
