@@ -27,6 +27,8 @@ export { SERVICES };
 export interface StartStackOptions extends StackOptions {
   /** Topics, buckets and tables to create; `false` skips provisioning. Defaults to localTopology(). */
   readonly topology?: StackTopology | false;
+  /** The services to start. @default every service */
+  readonly services?: readonly ServiceName[];
 }
 
 export interface StackStarted {
@@ -53,7 +55,7 @@ export interface ServiceStopped {
  */
 export async function startStack(options: StartStackOptions = {}): Promise<StackStarted> {
   const context = serviceContext(options);
-  const services = await startServices(SERVICE_NAMES, context, options);
+  const services = await startServices(options.services ?? SERVICE_NAMES, context, options);
   const topology = options.topology ?? localTopology(context.config);
   const kafkaBrokers = context.kafka.bootstrap;
   if (topology === false) return { services, provisioned: undefined, kafkaBrokers };

@@ -19,3 +19,26 @@ export function registerSchema(
 ): Promise<number> {
   return register(url, subject, schemaType, schema);
 }
+
+/**
+ * Resolves once the registry answers. The integration setup starts it in the background (its first
+ * start on a machine builds it), so the files that need it wait here while the others run.
+ */
+export async function waitForSchemaRegistry(
+  url: string = schemaRegistryUrl(),
+  timeoutMs = 280_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer yet";
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`the schema registry at ${url} did not answer within ${timeoutMs} ms (${last})`);
+}

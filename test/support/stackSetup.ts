@@ -10,16 +10,33 @@
  */
 import { localSchemaRegistryUrl } from "../../functions/lib/config";
 import { recordedBrokerCount, requestedBrokerCount } from "../../stack/brokerCount";
-import { LOCAL_CREDENTIALS } from "../../stack/constants";
+import { LOCAL_CREDENTIALS, SERVICE_NAMES } from "../../stack/constants";
 import { BROKERS_VARIABLE } from "../../stack/kafkaCluster";
 import { stackLayout } from "../../stack/layout";
 import { acquireStackLease, releaseStackLease, type StackLease } from "../../stack/leases";
-import { startStack, stopStack } from "../../stack/stack";
+import { startService, startStack, stopStack } from "../../stack/stack";
 import type { ServiceName } from "../../stack/types";
 import { silenceKafkajsTimeoutWarning } from "../../stack/warnings";
 
-let lease: StackLease | undefined;
-let startedHere: ServiceName[] = [];
+/**
+ * Two projects (integration, stack-faults) name this setup and vitest runs it for each, in its own
+ * process: the first call starts the stack, the last teardown stops it. Kept on `globalThis` in
+ * case the module is loaded once per project.
+ */
+interface SetupState {
+  users: number;
+  lease: StackLease | undefined;
+  startedHere: ServiceName[];
+  /** The schema registry, started in the background (see setup). */
+  registry: Promise<void> | undefined;
+}
+const STATE_KEY = Symbol.for("kafka-lambda-pipeline.integration-stack");
+const shared = globalThis as Record<symbol, SetupState | undefined>;
+shared[STATE_KEY] ??= { users: 0, lease: undefined, startedHere: [], registry: undefined };
+const state: SetupState = shared[STATE_KEY];
+
+/** Started after the others and not awaited: see setup. */
+const BACKGROUND_SERVICE: ServiceName = "schema-registry";
 
 const log = (line: string) => console.log(`[stack] ${line}`);
 
@@ -27,6 +44,8 @@ const log = (line: string) => console.log(`[stack] ${line}`);
 export const INTEGRATION_BROKERS = 3;
 
 export async function setup(): Promise<void> {
+  state.users += 1;
+  if (state.users > 1) return;
   silenceKafkajsTimeoutWarning();
   // Test workers are forked after this and inherit the variable; see stack/warnings.ts for why.
   process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, "--disable-warning=TimeoutNegativeWarning"]
@@ -39,21 +58,25 @@ export async function setup(): Promise<void> {
   process.env.AWS_REGION ??= "us-east-1";
 
   const layout = stackLayout();
-  lease = await acquireStackLease(layout);
+  state.lease = await acquireStackLease(layout);
   const began = Date.now();
   const brokers = requestedBrokerCount({}) ?? recordedBrokerCount(layout) ?? INTEGRATION_BROKERS;
-  const { services, kafkaBrokers } = await startStack({ log, brokers });
+  const { services, kafkaBrokers } = await startStack({
+    log,
+    brokers,
+    services: SERVICE_NAMES.filter((name) => name !== BACKGROUND_SERVICE),
+  });
   // Test workers are forked after this: they and the functions under test bootstrap from every node,
   // and stack calls in tests (startService, the fault controls) see the same cluster size.
   process.env[BROKERS_VARIABLE] = String(brokers);
   process.env.KAFKA_BROKERS ??= kafkaBrokers.join(",");
   // The registry's Confluent-compatible API, for registry clients in tests and functions under test.
   process.env.SCHEMA_REGISTRY_URL ??= localSchemaRegistryUrl();
-  startedHere = [...new Set(services.filter((s) => s.origin === "started").map((s) => s.service))];
+  state.startedHere = [...new Set(services.filter((s) => s.origin === "started").map((s) => s.service))];
   const reused = services.filter((s) => s.origin !== "started").map((s) => s.instance);
   log(
     `ready in ${((Date.now() - began) / 1000).toFixed(1)} s with ${brokers} broker(s)` +
-      (startedHere.length > 0
+      (state.startedHere.length > 0
         ? `; started ${services
             .filter((s) => s.origin === "started")
             .map((s) => s.instance)
@@ -61,11 +84,25 @@ export async function setup(): Promise<void> {
         : "") +
       (reused.length > 0 ? `; reused ${reused.join(", ")}` : ""),
   );
+  // The registry's first start on a machine builds it with Maven (a minute or more; see the README):
+  // the tests that need it wait for it (test/support/schemaRegistry.ts) while the others run.
+  const registryBegan = Date.now();
+  state.registry = startService(BACKGROUND_SERVICE, { log }).then(
+    (up) => {
+      if (up.origin === "started") state.startedHere.push(BACKGROUND_SERVICE);
+      log(`${BACKGROUND_SERVICE} ${up.origin} after ${((Date.now() - registryBegan) / 1000).toFixed(1)} s`);
+    },
+    (error: unknown) => log(`${BACKGROUND_SERVICE} did not start: ${(error as Error).message}`),
+  );
 }
 
 export async function teardown(): Promise<void> {
+  state.users -= 1;
+  if (state.users > 0) return;
+  await state.registry;
   const layout = stackLayout();
-  const others = lease === undefined ? 0 : await releaseStackLease(layout, lease);
+  const others = state.lease === undefined ? 0 : await releaseStackLease(layout, state.lease);
+  const { startedHere } = state;
   if (startedHere.length === 0) return;
   if (others > 0) {
     log(`leaving ${startedHere.join(", ")} running: ${others} other test run(s) still use the stack`);

@@ -18,7 +18,7 @@ import { ConfluentSchemaRegistry } from "../../../functions/lib/adapters/Conflue
 import type { KafkaEvent } from "../../../functions/lib/core/types";
 import { encodeConfluentFrame } from "../../../functions/lib/formats/confluentWire";
 import { ORDER_PROTO, ORDER_PROTO_V2, PAYMENT_AVRO_V1, PAYMENT_AVRO_V2 } from "../../fixtures/schemas";
-import { registerSchema, schemaRegistryUrl } from "../../support/schemaRegistry";
+import { registerSchema, schemaRegistryUrl, waitForSchemaRegistry } from "../../support/schemaRegistry";
 import { type BundledHandler, loadRedriveBundle } from "../dlq/redriveBundle";
 import { PipelineHarness } from "../processor/pipelineHarness";
 
@@ -38,6 +38,8 @@ const byId = (values: Record<string, unknown>[]) =>
 
 /** Unique per run, so a kept registry never holds this run's subjects already. */
 const subject = (harness: PipelineHarness) => `${harness.topics.source}-value`;
+
+beforeAll(() => waitForSchemaRegistry());
 
 describe("schema-registry formats against the local registry", () => {
   let harness: PipelineHarness | undefined;

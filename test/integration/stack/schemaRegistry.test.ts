@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { localSchemaRegistryUrl } from "../../../functions/lib/config";
 import { uniqueName } from "../../support/names";
+import { waitForSchemaRegistry } from "../../support/schemaRegistry";
 
 /** The Confluent Schema Registry REST API as Apicurio Registry serves it (the local stack's). */
 const registry = localSchemaRegistryUrl();
@@ -62,6 +63,8 @@ const ORDER_PROTO = [
   "}",
   "",
 ].join("\n");
+
+beforeAll(() => waitForSchemaRegistry());
 
 describe("schema registry (Apicurio Registry, Confluent-compatible API)", () => {
   it("registers an Avro schema and serves it back by id", async () => {
