@@ -54,6 +54,7 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
     dlq: `${run}.dlq`,
   };
   const count = Math.max(1_000, Math.round(RECORDS * scale));
+  const savedEnvironment = new Map(FUNCTION_VARIABLES.map((name) => [name, process.env[name]]));
   try {
     await ensureTopics(admin, [topicSpec(SOURCE), ...Object.values(topics).map((t) => topicSpec(t))]);
     const start = await endOffsets(kafka, SOURCE);
@@ -177,10 +178,26 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
       ],
     };
   } finally {
+    // The in-process handler reads its configuration from this process's environment; the later
+    // benchmarks' functions inherit it, and must not write to this run's deleted topics.
+    restoreEnvironment(savedEnvironment);
     await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
     await admin.disconnect();
   }
 };
+
+const FUNCTION_VARIABLES = [
+  "TOPIC_OVERRIDES",
+  "POWERTOOLS_LOG_LEVEL",
+  "POWERTOOLS_METRICS_DISABLED",
+] as const;
+
+function restoreEnvironment(saved: ReadonlyMap<string, string | undefined>): void {
+  for (const [name, value] of saved) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+}
 
 /**
  * The least a handler can do: decode the records and write them to the target with acks from all
