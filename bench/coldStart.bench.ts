@@ -9,8 +9,7 @@
  */
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { build, type Metafile } from "esbuild";
-import { LAMBDA_BUNDLE } from "../infra/bundling/lambdaBundle";
+import { initFootprint } from "../infra/bundling/initFootprint";
 import { startStack } from "../stack/stack";
 import type { Benchmark } from "./benchmark";
 import { buildBundle, emptyBundle, kafkaEvent, median, type RunReport, runBundle } from "./bundleRuns";
@@ -82,8 +81,8 @@ export const benchmark: Benchmark = async (context) => {
   const netRatio = (init("deployed") - floor) / (init("naive") - floor);
   const total = (key: "naive" | "deployed") => init(key) + first(key);
   const totalRatio = total("deployed") / total("naive");
-  const footprint = await initFootprint(resolve(DEPLOYED));
-  const naiveFootprint = await initFootprint(resolve(NAIVE));
+  const footprint = await initBytes(resolve(DEPLOYED));
+  const naiveFootprint = await initBytes(resolve(NAIVE));
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 
   return {
@@ -120,44 +119,9 @@ export const benchmark: Benchmark = async (context) => {
  * only a dynamic `import()` reaches, from esbuild's metafile of the construct's build (split as
  * `buildLambdaBundle` does, or not, for the naive bundle's comparison).
  */
-export async function initFootprint(entry: string): Promise<{ atInit: number; onDemand: number }> {
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    metafile: true,
-    outdir: "/tmp/init-footprint",
-    entryNames: "index",
-    outExtension: { ".js": ".mjs" },
-    splitting: LAMBDA_BUNDLE.splitting,
-    platform: "node",
-    target: LAMBDA_BUNDLE.target,
-    format: LAMBDA_BUNDLE.format,
-    minify: LAMBDA_BUNDLE.minify,
-    mainFields: [...LAMBDA_BUNDLE.mainFields],
-    banner: { js: LAMBDA_BUNDLE.banner },
-    external: [...LAMBDA_BUNDLE.externalModules],
-    logLevel: "silent",
-  });
-  const { outputs } = result.metafile as Metafile;
-  // Every module reached by import() is an entry point of its own for esbuild: the handler's is index.mjs.
-  const entryOutput = Object.keys(outputs).find((file) => file.endsWith("/index.mjs"));
-  if (entryOutput === undefined) throw new Error("esbuild's metafile names no entry point");
-  const read = new Set<string>();
-  const pending = [entryOutput];
-  while (pending.length > 0) {
-    const file = pending.pop() as string;
-    if (read.has(file)) continue;
-    read.add(file);
-    for (const imported of outputs[file]?.imports ?? []) {
-      if (imported.kind === "import-statement" && imported.external !== true) pending.push(imported.path);
-    }
-  }
-  let atInit = 0;
-  let onDemand = 0;
-  for (const [file, { bytes }] of Object.entries(outputs)) {
-    if (read.has(file)) atInit += bytes;
-    else onDemand += bytes;
-  }
-  return { atInit, onDemand };
+export async function initBytes(entry: string): Promise<{ atInit: number; onDemand: number }> {
+  const { outputs, atInit, onDemand } = await initFootprint(entry);
+  const bytes = (files: readonly string[]) =>
+    files.reduce((sum, file) => sum + (outputs[file]?.bytes ?? 0), 0);
+  return { atInit: bytes(atInit), onDemand: bytes(onDemand) };
 }

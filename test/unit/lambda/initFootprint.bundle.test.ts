@@ -4,45 +4,22 @@
  * imports are what INIT reads, the rest sits in chunks loaded by the first call that needs them.
  */
 import { resolve } from "node:path";
-import { build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
-import { LAMBDA_BUNDLE } from "../../../infra/bundling/lambdaBundle";
+import { initFootprint } from "../../../infra/bundling/initFootprint";
 
 let atInit: string[] = [];
 let onDemand: string[] = [];
 
 beforeAll(async () => {
-  const result = await build({
-    entryPoints: [resolve("functions/processor/handler.ts")],
-    bundle: true,
-    write: false,
-    metafile: true,
-    outdir: "/tmp/init-footprint-test",
-    entryNames: "index",
-    outExtension: { ".js": ".mjs" },
-    splitting: LAMBDA_BUNDLE.splitting,
-    platform: "node",
-    target: LAMBDA_BUNDLE.target,
-    format: LAMBDA_BUNDLE.format,
-    mainFields: [...LAMBDA_BUNDLE.mainFields],
-    banner: { js: LAMBDA_BUNDLE.banner },
-    logLevel: "silent",
-  });
-  const { outputs } = result.metafile as Metafile;
-  const entry = Object.keys(outputs).find((file) => file.endsWith("/index.mjs")) as string;
-  const read = new Set<string>();
-  const pending = [entry];
-  while (pending.length > 0) {
-    const file = pending.pop() as string;
-    if (read.has(file)) continue;
-    read.add(file);
-    for (const imported of outputs[file]?.imports ?? []) {
-      if (imported.kind === "import-statement") pending.push(imported.path);
-    }
-  }
-  const inputsOf = (files: string[]) => files.flatMap((file) => Object.keys(outputs[file]?.inputs ?? {}));
-  atInit = inputsOf([...read]);
-  onDemand = inputsOf(Object.keys(outputs).filter((file) => !read.has(file)));
+  const {
+    outputs,
+    atInit: initFiles,
+    onDemand: laterFiles,
+  } = await initFootprint(resolve("functions/processor/handler.ts"));
+  const inputsOf = (files: readonly string[]) =>
+    files.flatMap((file) => Object.keys(outputs[file]?.inputs ?? {}));
+  atInit = inputsOf(initFiles);
+  onDemand = inputsOf(laterFiles);
 }, 60_000);
 
 describe("what INIT of the processor bundle reads", () => {
