@@ -18,6 +18,7 @@ import { localKafkaConfig } from "../../../stack/clients";
 import { brokers, pauseBroker, resumeBroker } from "../../../stack/cluster";
 import { requireOwnBrokers } from "../../support/cluster";
 import { useFaultTopics } from "../../support/faultTopics";
+import { PipelineHarness } from "./pipelineHarness";
 
 /** kafkajs bounds the ApiVersions request of a new connection by its connection timeout. */
 const CONNECTION_TIMEOUT_MS = 1_500;
@@ -71,4 +72,51 @@ describe("KafkaMessageSink after its bootstrap broker was paused while it connec
       await sink.disconnect();
     }
   }, 60_000);
+
+  it("lets the deployed bundle, warm, process the batch once the broker answers", async (context) => {
+    await requireOwnBrokers(context, 3);
+    const [seed] = await brokers();
+    if (seed === undefined) throw new Error("no broker");
+    const harness = await PipelineHarness.create("after-pause", {
+      KAFKA_BROKERS: seed.address,
+      KAFKA_REQUEST_TIMEOUT_MS: String(CONNECTION_TIMEOUT_MS),
+    });
+    try {
+      await harness.createTopics();
+      await harness.produceSource(
+        [0, 1, 2].map((partition) => ({
+          partition,
+          key: `good-${partition}`,
+          value: Buffer.from(
+            JSON.stringify({ "Employee-Number": partition, name: `E${partition}`, age: 30 }),
+          ),
+        })),
+      );
+      const event = await harness.eventFor(3);
+
+      // The container's first invocation meets its bootstrap broker stopped: nothing is acknowledged.
+      await pauseBroker(seed.nodeId);
+      let during: unknown;
+      try {
+        during = await harness.invoke(event, { remainingMs: 6_000 }).catch((error: unknown) => error);
+      } finally {
+        await resumeBroker(seed.nodeId);
+      }
+      expect(during).not.toEqual({ batchItemFailures: [] });
+
+      // Lambda redelivers to the same warm container.
+      const outcomes: unknown[] = [];
+      for (let attempt = 0; attempt < 4; attempt += 1) {
+        const outcome = await harness
+          .invoke(event, { remainingMs: 8_000 })
+          .catch((error: unknown) => (error as Error).message);
+        outcomes.push(outcome);
+        if (JSON.stringify(outcome) === JSON.stringify({ batchItemFailures: [] })) break;
+      }
+      expect(outcomes.at(-1), `redeliveries: ${JSON.stringify(outcomes)}`).toEqual({ batchItemFailures: [] });
+      expect(await harness.read("target", 3)).toHaveLength(3);
+    } finally {
+      await harness.close();
+    }
+  }, 90_000);
 });
