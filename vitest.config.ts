@@ -21,10 +21,11 @@ const STACK = {
 };
 
 // Projects so that unit tests never wait for the local stack, and the stack is started once
-// (global setup) only when a project that needs real services runs. Group 0 runs together: unit,
-// infra, and the integration files that leave the stack as they found it, two at a time (they wait
-// on the stack more than they use the CPU). Group 1, the files that inject faults into the stack,
-// runs after them, one file at a time.
+// (global setup) only when a project that needs real services runs. Group 0: the integration files
+// that leave the stack as they found it, two at a time (they wait on the stack more than they use
+// the CPU). Group 1, after them: the files that inject faults into the stack, one at a time, and
+// beside them the unit and infra tests, which use the CPU those files leave idle while brokers
+// restart.
 export default defineConfig({
   test: {
     projects: [
@@ -32,12 +33,14 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          sequence: { groupOrder: 1 },
         },
       },
       {
         test: {
           name: "infra",
           include: ["test/infra/**/*.test.ts"],
+          sequence: { groupOrder: 1 },
           // Synthesizing a stack bundles the functions with esbuild: seconds, not milliseconds.
           testTimeout: 120_000,
         },
