@@ -4,7 +4,24 @@ export interface Measurement {
   readonly runs: number;
 }
 
-export async function measure(
+/** Starts a clock; the function it returns reads the milliseconds since. */
+type Clock = () => () => number;
+
+const wallClock: Clock = () => {
+  const started = process.hrtime.bigint();
+  return () => Number(process.hrtime.bigint() - started) / 1e6;
+};
+
+const cpuClock: Clock = () => {
+  const started = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(started);
+    return (used.user + used.system) / 1000;
+  };
+};
+
+async function repeat(
+  clock: Clock,
   iterations: number,
   warmups: number,
   once: () => Promise<void> | void,
@@ -12,12 +29,21 @@ export async function measure(
   for (let i = 0; i < warmups; i += 1) await once();
   const times: number[] = [];
   for (let i = 0; i < iterations; i += 1) {
-    const started = process.hrtime.bigint();
+    const elapsed = clock();
     await once();
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    times.push(elapsed());
   }
   times.sort((a, b) => a - b);
   return { medianMs: times[Math.floor(times.length / 2)] ?? Number.NaN, runs: iterations };
+}
+
+/** The median wall time of `iterations` runs after `warmups`. */
+export function measure(
+  iterations: number,
+  warmups: number,
+  once: () => Promise<void> | void,
+): Promise<Measurement> {
+  return repeat(wallClock, iterations, warmups, once);
 }
 
 export function perSecond(records: number, ms: number): number {
@@ -38,19 +64,10 @@ export function formatRate(recordsPerSecond: number): string {
  * instead of wall time: on a machine shared with other sessions, time spent waiting for a core is
  * not the code's, and CPU time is what Lambda bills at a fraction of a vCPU.
  */
-export async function measureCpu(
+export function measureCpu(
   iterations: number,
   warmups: number,
   once: () => Promise<void> | void,
 ): Promise<Measurement> {
-  for (let i = 0; i < warmups; i += 1) await once();
-  const times: number[] = [];
-  for (let i = 0; i < iterations; i += 1) {
-    const started = process.cpuUsage();
-    await once();
-    const used = process.cpuUsage(started);
-    times.push((used.user + used.system) / 1000);
-  }
-  times.sort((a, b) => a - b);
-  return { medianMs: times[Math.floor(times.length / 2)] ?? Number.NaN, runs: iterations };
+  return repeat(cpuClock, iterations, warmups, once);
 }
