@@ -34,10 +34,12 @@ type Failed = Extract<PlannedRecord, { kind: "failed" }>;
  * Ordered mode walks the partition in offset order, one run of records at a time: a run of ready
  * records is produced, a run of dead letters gets its DLQ copies and index items, and the walk
  * stops at the first record that is not durably somewhere, so nothing after it reaches the target
- * or the DLQ topic in this invocation (Lambda resumes there). Only the archive object of the
- * partition's dead letters is written up front, while the first run is produced: it is keyed by
- * offsets and overwritten by a retried invocation, never duplicated. Unordered mode writes
- * everything at once.
+ * in this invocation (Lambda resumes there). Once a run has reached the target, the rest of the
+ * partition takes two steps instead of two per dead letter: every remaining dead letter, then
+ * every good record before the first dead letter that is not done (see
+ * {@link PartitionProcessor.writeRestAfterProvenTarget}). The archive object of the partition's
+ * dead letters is written up front, while the first run is produced: it is keyed by offsets and
+ * overwritten by a retried invocation, never duplicated. Unordered mode writes everything at once.
  */
 export class PartitionProcessor {
   constructor(private readonly options: PartitionProcessorOptions) {}
@@ -81,30 +83,39 @@ export class PartitionProcessor {
       allFailed.length > 0 ? this.options.deadLetters.archive(route, allFailed, run) : undefined,
       first?.[0]?.kind === "ready" ? this.produceRun(route, first as Ready[], done, run) : undefined,
     ]);
+    const publish = async (items: readonly PlannedRecord[]): Promise<RecordOutcome[]> => {
+      if (!archived?.ok) {
+        const records = new Set(items.map((s) => s.record));
+        return (archived?.outcomes ?? []).filter((o) => records.has(o.record as DecodedRecord));
+      }
+      const inItems = new Set(items.map((s) => s.record));
+      return this.options.deadLetters.publish(
+        route,
+        archived.letters.filter((l) => inItems.has(l.record)),
+        run,
+      );
+    };
 
     let stoppedAt: number | undefined;
     for (const [i, segment] of segments.entries()) {
-      let written: RecordOutcome[];
-      if (segment[0]?.kind === "ready") {
-        written =
-          i === 0 && firstProduced !== undefined
-            ? firstProduced
-            : await this.produceRun(route, segment as Ready[], done, run);
-      } else if (archived?.ok) {
-        const inSegment = new Set(segment.map((s) => s.record));
-        written = await this.options.deadLetters.publish(
-          route,
-          archived.letters.filter((l) => inSegment.has(l.record)),
-          run,
-        );
-      } else {
-        const records = new Set(segment.map((s) => s.record));
-        written = (archived?.outcomes ?? []).filter((o) => records.has(o.record as DecodedRecord));
-      }
+      const ready = segment[0]?.kind === "ready";
+      const written = !ready
+        ? await publish(segment)
+        : i === 0 && firstProduced !== undefined
+          ? firstProduced
+          : await this.produceRun(route, segment as Ready[], done, run);
       outcomes.push(...written);
-      const unfinished = written.find((o) => o.kind === OUTCOMES.retry);
-      if (unfinished !== undefined) {
-        stoppedAt = unfinished.record.offset;
+      stoppedAt = firstRetryOffset(written);
+      if (stoppedAt !== undefined) break;
+      if (ready && i + 1 < segments.length) {
+        stoppedAt = await this.writeRestAfterProvenTarget(
+          route,
+          segments.slice(i + 1).flat(),
+          publish,
+          done,
+          run,
+          outcomes,
+        );
         break;
       }
     }
@@ -122,6 +133,39 @@ export class PartitionProcessor {
       }
     }
     return outcomes;
+  }
+
+  /**
+   * The rest of the walk once a run of this partition reached the target in this invocation: every
+   * remaining dead letter in one DLQ write and one index write, then every ready record before the
+   * first dead letter that is not done, in requests cut by size. Two round trips instead of two
+   * per dead letter. The target has just answered, so a dead letter written ahead of records that
+   * then fail is rare, and it is written again at most once (the redelivery starts at the failed
+   * record, whose run must reach the target before any dead letter is written ahead again): an
+   * outage of the target still does not repeat DLQ copies on every redelivery. Nothing after a
+   * record that is not done reaches the target. Returns the offset the partition stopped at.
+   */
+  private async writeRestAfterProvenTarget(
+    route: PartitionRoute,
+    rest: readonly PlannedRecord[],
+    publish: (items: readonly PlannedRecord[]) => Promise<RecordOutcome[]>,
+    done: ReadonlySet<string>,
+    run: InvocationRun,
+    outcomes: RecordOutcome[],
+  ): Promise<number | undefined> {
+    const letters = rest.filter((p) => p.kind === "failed");
+    const published = letters.length > 0 ? await publish(letters) : [];
+    outcomes.push(...published);
+    const unfinishedLetter = firstRetryOffset(published);
+    const ready = rest.filter(
+      (p): p is Ready =>
+        p.kind === "ready" && (unfinishedLetter === undefined || p.record.offset < unfinishedLetter),
+    );
+    const produced = ready.length > 0 ? await this.produceRun(route, ready, done, run) : [];
+    outcomes.push(...produced);
+    const unfinishedTarget = firstRetryOffset(produced);
+    if (unfinishedTarget === undefined) return unfinishedLetter;
+    return unfinishedLetter === undefined ? unfinishedTarget : Math.min(unfinishedLetter, unfinishedTarget);
   }
 
   /**
@@ -332,6 +376,16 @@ export class PartitionProcessor {
       errorClass: first.errorClass,
     });
   }
+}
+
+/** The lowest offset reported for retry among `written`, if any. */
+function firstRetryOffset(written: readonly RecordOutcome[]): number | undefined {
+  let lowest: number | undefined;
+  for (const outcome of written) {
+    if (outcome.kind === OUTCOMES.retry && (lowest === undefined || outcome.record.offset < lowest))
+      lowest = outcome.record.offset;
+  }
+  return lowest;
 }
 
 /** Consecutive ready or failed records, in order. */
