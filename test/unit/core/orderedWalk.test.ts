@@ -75,7 +75,9 @@ describe("the ordered walk", () => {
   });
 
   it("writes no dead letter ahead while the target has not answered in this invocation", async () => {
-    const sink = new CountingSink((topic) => (topic === TARGET ? new TransientError("target down") : undefined));
+    const sink = new CountingSink((topic) =>
+      topic === TARGET ? new TransientError("target down") : undefined,
+    );
     const event = buildEvent(everyTenthInvalid(30));
 
     for (let i = 0; i < 3; i += 1) {
@@ -97,7 +99,11 @@ describe("the ordered walk", () => {
     expect(result.response.batchItemFailures).toEqual([
       { itemIdentifier: { partition: "employees-0", offset: 9 } },
     ]);
-    expect(kinds(result.outcomes).slice(9).every((k) => k === "retry")).toBe(true);
+    expect(
+      kinds(result.outcomes)
+        .slice(9)
+        .every((k) => k === "retry"),
+    ).toBe(true);
   });
 
   it("writes a dead letter ahead of records that then fail at most once, not on every redelivery", async () => {
