@@ -56,7 +56,13 @@ export class RecordError extends PipelineError {
   readonly stage: FailureStage;
 
   constructor(stage: FailureStage, message: string, options: PipelineErrorOptions = {}) {
+    // A record error is an outcome for one record's data, not a bug: where it was built tells an
+    // operator nothing (the stage, message and cause do), and capturing the stack cost 10-40 µs
+    // per dead letter, most of a storm's CPU per letter outside the sinks. A cause keeps its own.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message, { ...options, retriable: false });
+    Error.stackTraceLimit = limit;
     this.stage = stage;
   }
 }
