@@ -57,13 +57,22 @@ export function decodeKafkaEvent(event: unknown): DecodedKafkaBatch {
   let recordCount = 0;
   for (const [groupKey, group] of Object.entries(records)) {
     if (!Array.isArray(group)) throw new MalformedEventError(`records["${groupKey}"] is not an array`);
+    // A group normally holds one partition's records: look its list up again only when the
+    // record's coordinates change, not once per record (an id string built and hashed each time).
+    let list: DecodedRecord[] | undefined;
+    let listTopic = "";
+    let listPartition = -1;
     for (const raw of group) {
       const record = decodeRecord(raw, groupKey);
-      const id = `${record.topic}-${record.partition}`;
-      let list = byPartition.get(id);
-      if (list === undefined) {
-        list = [];
-        byPartition.set(id, list);
+      if (list === undefined || record.partition !== listPartition || record.topic !== listTopic) {
+        const id = `${record.topic}-${record.partition}`;
+        list = byPartition.get(id);
+        if (list === undefined) {
+          list = [];
+          byPartition.set(id, list);
+        }
+        listTopic = record.topic;
+        listPartition = record.partition;
       }
       list.push(record);
       recordCount += 1;
@@ -72,7 +81,7 @@ export function decodeKafkaEvent(event: unknown): DecodedKafkaBatch {
 
   const partitions: DecodedPartition[] = [];
   for (const [id, list] of byPartition) {
-    list.sort((a, b) => a.offset - b.offset);
+    if (!inOffsetOrder(list)) list.sort((a, b) => a.offset - b.offset);
     const first = list[0] as DecodedRecord;
     partitions.push({ id, topic: first.topic, partition: first.partition, records: list });
   }
@@ -98,16 +107,16 @@ function decodeRecord(input: unknown, groupKey: string): DecodedRecord {
     throw new MalformedEventError(`a record under "${groupKey}" has no valid partition and offset`);
   }
 
-  const problems: string[] = [];
+  const problems: Problems = { first: undefined };
   const key = decodeBase64(raw.key, "key", problems);
   const value = decodeBase64(raw.value, "value", problems);
   const headers = decodeHeaders(raw.headers, problems);
   if (typeof timestamp === "number" && Number.isFinite(timestamp) && !isDateRange(timestamp)) {
     // A producer writing nanoseconds, say. Such a record cannot be dated (dead-letter envelope,
     // archive key), so it is a decode dead letter of its own rather than a crash of the batch.
-    problems.push(`timestamp ${timestamp} is outside the range of dates (±8.64e15 ms)`);
+    fail(problems, `timestamp ${timestamp} is outside the range of dates (±8.64e15 ms)`);
   }
-  const decodeError = problems.length === 0 ? undefined : new DecodeError(problems[0] as string);
+  const decodeError = problems.first === undefined ? undefined : new DecodeError(problems.first);
 
   return {
     topic,
@@ -147,7 +156,7 @@ function isNonNegativeInteger(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }
 
-function decodeBase64(field: unknown, name: string, problems: string[]): Buffer | null {
+function decodeBase64(field: unknown, name: string, problems: Problems): Buffer | null {
   if (field === undefined || field === null) return null;
   if (typeof field !== "string") return fail(problems, `${name} is not a base64 string`);
   // Buffer.from silently skips characters that are not base64, which would alter the record. Any
@@ -158,10 +167,22 @@ function decodeBase64(field: unknown, name: string, problems: string[]): Buffer 
   return bytes;
 }
 
-/** Notes why a record cannot be decoded; the first problem becomes its DecodeError. */
-function fail(problems: string[], message: string): null {
-  problems.push(message);
+/** Why a record cannot be decoded: its first problem becomes its DecodeError. */
+interface Problems {
+  first: string | undefined;
+}
+
+function fail(problems: Problems, message: string): null {
+  problems.first ??= message;
   return null;
+}
+
+/** Lambda delivers a partition's records in offset order: check before paying for a sort. */
+function inOffsetOrder(list: readonly DecodedRecord[]): boolean {
+  for (let i = 1; i < list.length; i += 1) {
+    if ((list[i - 1] as DecodedRecord).offset > (list[i] as DecodedRecord).offset) return false;
+  }
+  return true;
 }
 
 function expectedBase64Length(field: string): number {
@@ -170,7 +191,7 @@ function expectedBase64Length(field: string): number {
   return (field.length / 4) * 3 - padding;
 }
 
-function decodeHeaders(field: unknown, problems: string[]): RecordHeader[] {
+function decodeHeaders(field: unknown, problems: Problems): RecordHeader[] {
   if (field === undefined || field === null) return [];
   if (!Array.isArray(field)) {
     fail(problems, "headers is not an array");

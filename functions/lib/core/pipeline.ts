@@ -148,9 +148,10 @@ export function definePipeline<Schema extends StandardSchemaV1, Output>(
   const transformFailed = (error: unknown, record: SourceRecord) =>
     rejected(error, record, () => new TransformError(error));
 
+  // Built once: without an `encode`, finishing a record needs nothing of the record.
+  const serialized = (output: Output): PreparedRecord => ({ ok: true, value: serialize(output) });
   const encoded = (record: SourceRecord, signal: AbortSignal | undefined) => {
-    if (encode === undefined)
-      return (output: Output): PreparedRecord => ({ ok: true, value: serialize(output) });
+    if (encode === undefined) return serialized;
     return (output: Output): PreparedRecord | Promise<PreparedRecord> => {
       const bytes = encode(output, { record, signal });
       return isPromise(bytes)
