@@ -10,6 +10,9 @@ import type { StackLayout } from "./types";
  * `stack:up` in another terminal) never launch two brokers on one port. A lock left by a process
  * that died is taken over.
  */
+/** Numbers lock candidates across every holder of this process. */
+let attempt = 0;
+
 export async function withStackLock<T>(
   layout: StackLayout,
   timeoutMs: number,
@@ -20,7 +23,9 @@ export async function withStackLock<T>(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // Written aside, then linked into place: the lock never exists without the holder's pid in it.
-    const candidate = `${lockFile}.${process.pid}`;
+    // One name per attempt: two holders in one process must not remove each other's candidate.
+    attempt += 1;
+    const candidate = `${lockFile}.${process.pid}.${attempt}`;
     await writeFile(candidate, `${process.pid}\n`);
     try {
       await link(candidate, lockFile);

@@ -36,6 +36,25 @@ describe("withStackLock", () => {
     expect(events[0]?.[0]).toBe(events[1]?.[0]);
   });
 
+  it("serialises many holders of one process, each waiting its turn", async () => {
+    // Holders in one process once shared one candidate file: one holder's clean-up removed it
+    // under another's link(), which failed with ENOENT instead of waiting.
+    const l = await layout();
+    let inside = 0;
+    let most = 0;
+    const hold = () =>
+      withStackLock(l, 20_000, async () => {
+        inside += 1;
+        most = Math.max(most, inside);
+        await sleep(5);
+        inside -= 1;
+      });
+
+    await Promise.all(Array.from({ length: 12 }, hold));
+
+    expect(most).toBe(1);
+  });
+
   it("takes over a lock left by a process that no longer exists", async () => {
     const l = await layout();
     await mkdir(l.runDir, { recursive: true });
