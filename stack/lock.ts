@@ -5,14 +5,14 @@ import { StackError } from "./errors";
 import { isProcessAlive } from "./processes";
 import type { StackLayout } from "./types";
 
+/** Numbers lock candidates across every holder of this process. */
+let attempt = 0;
+
 /**
  * Runs `action` holding `.stack/run/lock`, so two starts from the same checkout (a test run and a
  * `stack:up` in another terminal) never launch two brokers on one port. A lock left by a process
  * that died is taken over.
  */
-/** Numbers lock candidates across every holder of this process. */
-let attempt = 0;
-
 export async function withStackLock<T>(
   layout: StackLayout,
   timeoutMs: number,
