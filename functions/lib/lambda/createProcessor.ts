@@ -68,7 +68,7 @@ export function createProcessor(
     logger,
     ...(state.deadLetterIndex
       ? {
-          index: deferredPort<DeadLetterIndex>(["record"], async () => {
+          index: deferredPort<Required<DeadLetterIndex>>(["lookup", "record"], async () => {
             const [{ DynamoDeadLetterIndex }, client] = await Promise.all([
               import("./dynamoAdapters"),
               dynamodb(),

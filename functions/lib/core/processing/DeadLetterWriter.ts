@@ -8,8 +8,14 @@ import {
 import type { DecodedRecord } from "../decodeEvent";
 import { type DeadLetterSinkName, DeadLetterWriteError, errorClassName } from "../errors";
 import { REDRIVE_HEADERS } from "../headers";
-import type { DeadLetterArchive, DeadLetterIndex, DeadLetterIndexEntry, ProcessorLogger } from "../ports";
-import { RetryGiveUp, type RetryPolicy, retryWithBackoff } from "../retry";
+import type {
+  DeadLetterArchive,
+  DeadLetterIndex,
+  DeadLetterIndexEntry,
+  DeadLetterIndexLookup,
+  ProcessorLogger,
+} from "../ports";
+import { RetryGiveUp, type RetryPolicy, retryWithBackoff, withDeadline } from "../retry";
 import { OUTCOMES, type RecordOutcome } from "../types";
 import type { InvocationRun } from "./InvocationRun";
 import type { OrderedSender } from "./OrderedSender";
@@ -125,6 +131,8 @@ export class DeadLetterWriter {
     run: InvocationRun,
   ): Promise<RecordOutcome[]> {
     if (letters.length === 0) return [];
+    const index = this.options.index;
+    const lookup = index === undefined ? undefined : this.lookAhead(index, letters, run);
     const messages = letters.map((l) => buildDeadLetterMessage(l.record, l.envelope));
     const statuses = await this.options.sender.send(route.dlqTopic, messages, run, {
       stopAtFirstProblem: false,
@@ -150,10 +158,15 @@ export class DeadLetterWriter {
       outcomes.push(...this.writeFailed(route, [letter.record], "topic", new Error(reason), run));
     });
 
-    const index = this.options.index;
     if (index !== undefined && entries.length > 0) {
+      // The look-ahead serves the first attempt only: a retry after a partial write reads again.
+      let lookedUp = await lookup;
       try {
-        await this.attempt(run, () => index.record(entries));
+        await this.attempt(run, () => {
+          const known = lookedUp;
+          lookedUp = undefined;
+          return index.record(entries, known);
+        });
       } catch (giveUp) {
         outcomes.push(
           ...this.writeFailed(
@@ -183,6 +196,23 @@ export class DeadLetterWriter {
     }
     for (const letter of indexed) outcomes.push(this.deadLettered(route, letter));
     return outcomes;
+  }
+
+  /**
+   * Starts the index's read of what it holds of these letters, to run while their DLQ copies are
+   * sent. One attempt, not retried, and not waited for past the invocation's deadline: a failed
+   * read is no failure of the dead letters, `record` then reads for itself (with the retries of any
+   * index write).
+   */
+  private lookAhead(
+    index: DeadLetterIndex,
+    letters: readonly ArchivedLetter[],
+    run: InvocationRun,
+  ): Promise<DeadLetterIndexLookup | undefined> | undefined {
+    if (index.lookup === undefined) return undefined;
+    const read = letters.map((l) => ({ envelope: l.envelope, archiveLine: l.line }));
+    const { deadline, now } = run.retryEnv;
+    return withDeadline(index.lookup(read), deadline - now()).catch(() => undefined);
   }
 
   private deadLettered(route: DeadLetterRoute, letter: ArchivedLetter): RecordOutcome {
