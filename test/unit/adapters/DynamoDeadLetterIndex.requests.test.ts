@@ -1,7 +1,7 @@
 import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { DynamoDeadLetterIndex } from "../../../functions/lib/adapters/DynamoDeadLetterIndex";
-import { transactUpdateAll } from "../../../functions/lib/adapters/dynamoBatch";
+import { batchGetAll, batchWriteAll, transactUpdateAll } from "../../../functions/lib/adapters/dynamoBatch";
 import { TransientError } from "../../../functions/lib/core/errors";
 import type { DeadLetterIndexEntry } from "../../../functions/lib/core/ports";
 import { DEAD_LETTER_TABLE } from "../../../functions/lib/tables";
@@ -277,5 +277,49 @@ describe("transactUpdateAll", () => {
     const attempt = transactUpdateAll(failingWith(cancelled(["ValidationError"])), TABLE, [update]);
 
     await expect(attempt).rejects.not.toBeInstanceOf(TransientError);
+  });
+});
+
+describe("batchWriteAll and batchGetAll", () => {
+  /** A client that answers every request after a tick and notes the most requests in flight. */
+  const concurrencyClient = () => {
+    let inFlight = 0;
+    const seen = { most: 0, requests: 0 };
+    const client = {
+      async send() {
+        inFlight += 1;
+        seen.requests += 1;
+        seen.most = Math.max(seen.most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight -= 1;
+        return { Responses: {}, UnprocessedItems: {}, UnprocessedKeys: {} };
+      },
+    };
+    return { client: client as unknown as DynamoDBClient, seen };
+  };
+  const key = (n: number): Item => ({ pk: { S: `DL#${n}` }, sk: { S: "DL" } });
+
+  it("keeps at most eight batch writes in flight, however many the call has", async () => {
+    const { client, seen } = concurrencyClient();
+
+    await batchWriteAll(
+      client,
+      TABLE,
+      Array.from({ length: 3_000 }, (_, n) => ({ PutRequest: { Item: key(n) } })),
+    );
+
+    expect(seen).toEqual({ most: 8, requests: 120 });
+  });
+
+  it("keeps at most eight batch reads in flight", async () => {
+    const { client, seen } = concurrencyClient();
+
+    await batchGetAll(
+      client,
+      TABLE,
+      Array.from({ length: 6_000 }, (_, n) => key(n)),
+    );
+
+    expect(seen).toEqual({ most: 8, requests: 60 });
   });
 });
