@@ -129,32 +129,31 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
   async record(entries: readonly DeadLetterIndexEntry[], lookup?: DeadLetterIndexLookup): Promise<void> {
     const { client, table } = this.options;
     const known = lookup instanceof KnownItems ? lookup : new KnownItems();
-    const letters = entries.map((entry) => this.toLetter(entry));
-    const sets = indexedSetsOf(letters);
+    const sets = indexedSetsOf(entries.map(memberOf));
     await this.readMarkers(known, sets);
     // A set whose marker matches this delivery (a redelivery of the same batch) is indexed already:
-    // nothing to read or write for it.
+    // nothing to read or write for it, nor any item to build.
     const now = this.now();
-    const pendingSets = sets.filter((set) => !confirms(known.marker(set), absenceOf(set.members), now));
+    const pendingSets = sets.filter((set) => !confirms(known.marker(set), dlqAbsenceOf(set.members), now));
     if (pendingSets.length === 0) return;
-    const pending = pendingSets.flatMap((set) => set.members);
+    const pending = pendingSets.flatMap((set) => set.members.map((member) => this.toLetter(member.entry)));
     await this.readItems(known, pending);
     // Keyed by item, so a record that appears twice (a redelivered batch of a compacted topic) is
     // one write: DynamoDB refuses a batch or a transaction that names an item twice.
     const puts = new Map<string, Record<string, AttributeValue>>();
     const updates = new Map<string, Record<string, AttributeValue>>();
     /** When each letter's item expires once this call is done (undefined: never). */
-    const expiries = new Map<LetterToIndex, number | undefined>();
+    const expiries = new Map<string, number | undefined>();
     for (const letter of pending) {
       const own = known.item(letter.id);
       const legacy = known.item(letter.legacyId);
       if (own !== undefined) {
         if (!pointsAt(own, letter)) updates.set(letter.id, this.itemOf(letter));
-        else expiries.set(letter, expiryOfItem(own));
+        else expiries.set(letter.id, expiryOfItem(own));
       } else if (legacy !== undefined && letter.legacyId !== letter.id && sameTimestamp(legacy, letter))
         updates.set(letter.legacyId, this.itemOf({ ...letter, id: letter.legacyId }));
       else puts.set(letter.id, this.itemOf(letter));
-      if (!expiries.has(letter)) expiries.set(letter, this.expiryOf(letter));
+      if (!expiries.has(letter.id)) expiries.set(letter.id, this.expiryOf(letter));
     }
     await Promise.all([
       batchWriteAll(
@@ -203,14 +202,16 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
    * redelivery takes the full path, so the failure is not the dead letters' (they are not retried).
    */
   private async markIndexed(
-    sets: readonly IndexedSet<LetterToIndex>[],
-    expiries: ReadonlyMap<LetterToIndex, number | undefined>,
+    sets: readonly IndexedSet<EntryInSet>[],
+    expiries: ReadonlyMap<string, number | undefined>,
   ): Promise<void> {
     const markers = sets.map((set) => {
-      const until = set.members
-        .map((letter) => expiries.get(letter))
-        .filter((expiry): expiry is number => expiry !== undefined);
-      return indexedSetItem(set, absenceOf(set.members), until.length === 0 ? undefined : Math.min(...until));
+      let until: number | undefined;
+      for (const member of set.members) {
+        const expiry = expiries.get(member.id);
+        if (expiry !== undefined && (until === undefined || expiry < until)) until = expiry;
+      }
+      return indexedSetItem(set, dlqAbsenceOf(set.members), until);
     });
     try {
       await batchWriteAll(
@@ -313,8 +314,21 @@ class KnownItems implements DeadLetterIndexLookup {
   }
 }
 
-function absenceOf(letters: readonly LetterToIndex[]): string {
-  return dlqAbsenceOf(letters.map((letter) => ({ ...letter, hasDlqCopy: letter.dlqOffset !== undefined })));
+/** An entry as a member of its archive object's set. */
+interface EntryInSet extends SetMember {
+  readonly hasDlqCopy: boolean;
+  readonly entry: DeadLetterIndexEntry;
+}
+
+function memberOf(entry: DeadLetterIndexEntry): EntryInSet {
+  return {
+    id: entry.envelope.id,
+    archiveKey: entry.envelope.archiveKey,
+    archiveLine: entry.archiveLine,
+    // As `toLetter` records it: a receipt without an offset is no copy.
+    hasDlqCopy: entry.dlq !== undefined && entry.dlq.offset >= 0,
+    entry,
+  };
 }
 
 /** When a known item expires (its TTL attribute, in epoch seconds); undefined if it never does. */
