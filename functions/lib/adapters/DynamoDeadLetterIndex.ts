@@ -1,49 +1,36 @@
 import type { AttributeValue, DynamoDBClient, Update } from "@aws-sdk/client-dynamodb";
-import type { DeadLetterIndex, DeadLetterIndexEntry } from "../core/ports";
+import type {
+  DeadLetterIndex,
+  DeadLetterIndexEntry,
+  DeadLetterIndexLetter,
+  DeadLetterIndexLookup,
+} from "../core/ports";
 import { DEAD_LETTER_TABLE } from "../tables";
+import {
+  DEAD_LETTER_STATUSES,
+  deadLetterItem,
+  deadLetterKey,
+  type IndexedDeadLetter,
+} from "./deadLetterItem";
 import { batchGetAll, batchWriteAll, transactUpdateAll } from "./dynamoBatch";
+import {
+  confirms,
+  dlqAbsenceOf,
+  type IndexedSet,
+  indexedSetItem,
+  indexedSetsOf,
+  type SetMember,
+  vouchesForItems,
+} from "./indexedSets";
 
-export const DEAD_LETTER_STATUSES = {
-  new: "new",
-  redriven: "redriven",
-  discarded: "discarded",
-} as const;
-export type DeadLetterStatus = (typeof DEAD_LETTER_STATUSES)[keyof typeof DEAD_LETTER_STATUSES];
-
-/** A dead letter as the index holds it: the envelope's facts, where to find it, and its status. */
-export interface IndexedDeadLetter {
-  readonly id: string;
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly timestamp: number;
-  readonly stage: string;
-  readonly errorClass: string;
-  readonly errorMessage: string;
-  readonly failedAt: string;
-  readonly day: string;
-  readonly attempts: number;
-  readonly archiveBucket: string;
-  readonly archiveKey: string;
-  readonly archiveLine: number;
-  readonly dlqTopic: string;
-  readonly dlqPartition: number | undefined;
-  readonly dlqOffset: number | undefined;
-  readonly status: DeadLetterStatus;
-  readonly redriveCount: number;
-  readonly functionName: string;
-  readonly requestId: string;
-  /** The cluster the record came from; absent on items written before envelopes named it. */
-  readonly cluster: string | undefined;
-  /** Why the DLQ topic holds no copy (it refused the record for good); the archive has the only one. */
-  readonly dlqAbsentReason?: string | undefined;
-  /**
-   * The value's schema: the one it failed to decode with, else what the mapping's schema registry
-   * said (`valueSchemaMetadata`); absent for plain JSON records.
-   */
-  readonly valueSchemaId?: string | undefined;
-  readonly valueDataFormat?: string | undefined;
-}
+export {
+  DEAD_LETTER_STATUSES,
+  type DeadLetterStatus,
+  deadLetterItem,
+  deadLetterKey,
+  type IndexedDeadLetter,
+  parseDeadLetterItem,
+} from "./deadLetterItem";
 
 export interface DynamoDeadLetterIndexOptions {
   readonly client: DynamoDBClient;
@@ -52,7 +39,12 @@ export interface DynamoDeadLetterIndexOptions {
   readonly archiveBucket: string;
   /** Days until DynamoDB's TTL removes an item; 0 keeps items forever. @default 90 */
   readonly retentionDays?: number;
+  /** The clock that decides whether a marker's items may have expired. @default Date.now */
+  readonly now?: () => number;
 }
+
+/** A dead letter on its way into the index, with the id it had before ids carried a tag. */
+type LetterToIndex = IndexedDeadLetter & { readonly legacyId: string };
 
 /** Attributes an operator's tools change after the fact; a repeated dead letter must not reset them. */
 const KEPT_ON_REWRITE: ReadonlySet<string> = new Set([
@@ -81,10 +73,24 @@ const KEPT_ON_REWRITE: ReadonlySet<string> = new Set([
  * 100, each action with `if_not_exists` on the status, its index keys and the redrive count, so an
  * operator's redrive or discard survives even one that lands between the read and the write.
  *
+ * Once every item of an archive object's dead letters is durable, a marker item (`indexedSets.ts`)
+ * names that set (a digest of the archive key and each letter's id and line) and which of its
+ * letters have no DLQ copy. A redelivery of the same batch archives the same records under the
+ * same key at the same lines, so it names the same set: one read of the marker confirms every item,
+ * and nothing else is read or written, which leaves an operator's status alone. A batch cut
+ * differently names another set and takes the full path above. A marker is trusted only while
+ * none of its items can have expired (TTL), and a marker that could not be written only costs the
+ * next redelivery its reads. The read of markers and items can run ahead ({@link lookup}), while
+ * the DLQ copies are sent.
+ *
  * Per dead letter that is 1/50 of a batch read (two keys each) and 1/25 of a batch write on first
- * delivery; 1/50 of a batch read and nothing else on a redelivery of the same batch; at most 1/100
- * of a transaction more when pointers moved. None is one request per dead letter (before: a
+ * delivery, plus one read and one write per archive object for the marker; one batch read per
+ * archive object and nothing else on a redelivery of the same batch; at most 1/100 of a
+ * transaction more when pointers moved. None is one request per dead letter (before: a
  * redelivered storm of 3,000 took 3,000 `UpdateItem` calls and about 6 s on DynamoDB Local).
+ *
+ * A set confirmed by its marker keeps its items as they are, even if a later delivery cut
+ * differently moved them to its own archive object: that object holds the same records too.
  *
  * Items written before ids carried a tag are keyed by the bare coordinates. The same batch read
  * looks for those too: one with the same coordinates and the same record timestamp is this record,
@@ -95,28 +101,59 @@ const KEPT_ON_REWRITE: ReadonlySet<string> = new Set([
 export class DynamoDeadLetterIndex implements DeadLetterIndex {
   constructor(private readonly options: DynamoDeadLetterIndexOptions) {}
 
-  async record(entries: readonly DeadLetterIndexEntry[]): Promise<void> {
+  /**
+   * Reads what {@link record} will need to know about these dead letters, before their DLQ copies
+   * are written: the markers of their sets and, for sets no marker vouches for, their items. Called
+   * while the DLQ copies are sent, so the read costs no time of its own; `record` given the result
+   * reads only what it lacks.
+   */
+  async lookup(letters: readonly DeadLetterIndexLetter[]): Promise<DeadLetterIndexLookup> {
+    const known = new KnownItems();
+    const members = letters.map(({ envelope, archiveLine }) => ({
+      id: envelope.id,
+      legacyId: `${envelope.source.topic}:${envelope.source.partition}:${envelope.source.offset}`,
+      archiveKey: envelope.archiveKey,
+      archiveLine,
+    }));
+    const sets = indexedSetsOf(members);
+    await this.readMarkers(known, sets);
+    const now = this.now();
+    const unvouched = sets.filter((set) => !vouchesForItems(known.marker(set), now));
+    await this.readItems(
+      known,
+      unvouched.flatMap((set) => set.members),
+    );
+    return known;
+  }
+
+  async record(entries: readonly DeadLetterIndexEntry[], lookup?: DeadLetterIndexLookup): Promise<void> {
     const { client, table } = this.options;
-    const letters = entries.map((entry) => this.toLetter(entry));
-    const keys = new Map<string, Record<string, AttributeValue>>();
-    for (const letter of letters) {
-      for (const id of [letter.id, untaggedId(letter)]) keys.set(id, deadLetterKey(id));
-    }
-    const existing = await batchGetAll(client, table, [...keys.values()], KNOWN_ITEM_PROJECTION);
-    const known = new Map(existing.map((item) => [item[DEAD_LETTER_TABLE.partitionKey]?.S, item]));
+    const known = lookup instanceof KnownItems ? lookup : new KnownItems();
+    const sets = indexedSetsOf(entries.map(memberOf));
+    await this.readMarkers(known, sets);
+    // A set whose marker matches this delivery (a redelivery of the same batch) is indexed already:
+    // nothing to read or write for it, nor any item to build.
+    const now = this.now();
+    const pendingSets = sets.filter((set) => !confirms(known.marker(set), dlqAbsenceOf(set.members), now));
+    if (pendingSets.length === 0) return;
+    const pending = pendingSets.flatMap((set) => set.members.map((member) => this.toLetter(member.entry)));
+    await this.readItems(known, pending);
     // Keyed by item, so a record that appears twice (a redelivered batch of a compacted topic) is
     // one write: DynamoDB refuses a batch or a transaction that names an item twice.
     const puts = new Map<string, Record<string, AttributeValue>>();
     const updates = new Map<string, Record<string, AttributeValue>>();
-    for (const letter of letters) {
-      const own = known.get(deadLetterKey(letter.id)[DEAD_LETTER_TABLE.partitionKey]?.S);
-      const legacyId = untaggedId(letter);
-      const legacy = known.get(deadLetterKey(legacyId)[DEAD_LETTER_TABLE.partitionKey]?.S);
+    /** When each letter's item expires once this call is done (undefined: never). */
+    const expiries = new Map<string, number | undefined>();
+    for (const letter of pending) {
+      const own = known.item(letter.id);
+      const legacy = known.item(letter.legacyId);
       if (own !== undefined) {
         if (!pointsAt(own, letter)) updates.set(letter.id, this.itemOf(letter));
-      } else if (legacy !== undefined && legacyId !== letter.id && sameTimestamp(legacy, letter))
-        updates.set(legacyId, this.itemOf({ ...letter, id: legacyId }));
+        else expiries.set(letter.id, expiryOfItem(own));
+      } else if (legacy !== undefined && letter.legacyId !== letter.id && sameTimestamp(legacy, letter))
+        updates.set(letter.legacyId, this.itemOf({ ...letter, id: letter.legacyId }));
       else puts.set(letter.id, this.itemOf(letter));
+      if (!expiries.has(letter.id)) expiries.set(letter.id, this.expiryOf(letter));
     }
     await Promise.all([
       batchWriteAll(
@@ -126,23 +163,88 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
       ),
       transactUpdateAll(client, table, [...updates.values()].map(keepingOperatorChanges)),
     ]);
+    await this.markIndexed(pendingSets, expiries);
+  }
+
+  /** Reads the markers of `sets` that `known` has not read yet, in one batch read per hundred. */
+  private async readMarkers(known: KnownItems, sets: readonly IndexedSet<SetMember>[]): Promise<void> {
+    const keys = sets.map((set) => set.key).filter((key) => !known.hasRead(key));
+    if (keys.length === 0) return;
+    const found = await batchGetAll(this.options.client, this.options.table, keys, MARKER_PROJECTION);
+    known.add(keys, found);
+  }
+
+  /** Reads the items (own and pre-tag keys) of `letters` that `known` has not read yet. */
+  private async readItems(
+    known: KnownItems,
+    letters: readonly { readonly id: string; readonly legacyId: string }[],
+  ): Promise<void> {
+    const keys = new Map<string, Record<string, AttributeValue>>();
+    for (const letter of letters) {
+      for (const id of [letter.id, letter.legacyId]) {
+        const key = deadLetterKey(id);
+        if (!known.hasRead(key)) keys.set(id, key);
+      }
+    }
+    if (keys.size === 0) return;
+    const found = await batchGetAll(
+      this.options.client,
+      this.options.table,
+      [...keys.values()],
+      KNOWN_ITEM_PROJECTION,
+    );
+    known.add([...keys.values()], found);
+  }
+
+  /**
+   * Writes the marker of each set, now that all its items are durable. A marker only saves a
+   * redelivery its reads: if writing one fails, the dead letters are indexed all the same and a
+   * redelivery takes the full path, so the failure is not the dead letters' (they are not retried).
+   */
+  private async markIndexed(
+    sets: readonly IndexedSet<EntryInSet>[],
+    expiries: ReadonlyMap<string, number | undefined>,
+  ): Promise<void> {
+    const markers = sets.map((set) => {
+      let until: number | undefined;
+      for (const member of set.members) {
+        const expiry = expiries.get(member.id);
+        if (expiry !== undefined && (until === undefined || expiry < until)) until = expiry;
+      }
+      return indexedSetItem(set, dlqAbsenceOf(set.members), until);
+    });
+    try {
+      await batchWriteAll(
+        this.options.client,
+        this.options.table,
+        markers.map((Item) => ({ PutRequest: { Item } })),
+      );
+    } catch {
+      // See above: a missing marker costs a later redelivery a read, never a dead letter.
+    }
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private expiryOf(letter: IndexedDeadLetter): number | undefined {
+    const retentionDays = this.options.retentionDays ?? 90;
+    return retentionDays === 0
+      ? undefined
+      : Math.floor(Date.parse(letter.failedAt) / 1000) + retentionDays * 86_400;
   }
 
   private itemOf(letter: IndexedDeadLetter): Record<string, AttributeValue> {
-    const retentionDays = this.options.retentionDays ?? 90;
-    return deadLetterItem(
-      letter,
-      retentionDays === 0
-        ? undefined
-        : Math.floor(Date.parse(letter.failedAt) / 1000) + retentionDays * 86_400,
-    );
+    return deadLetterItem(letter, this.expiryOf(letter));
   }
 
-  private toLetter(entry: DeadLetterIndexEntry): IndexedDeadLetter {
+  private toLetter(entry: DeadLetterIndexEntry): LetterToIndex {
     const { envelope } = entry;
     const { source } = envelope;
     return {
       id: envelope.id,
+      legacyId: `${source.topic}:${source.partition}:${source.offset}`,
       topic: envelope.source.topic,
       partition: envelope.source.partition,
       offset: envelope.source.offset,
@@ -176,10 +278,64 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
  * pointers to the archive line and the DLQ copy (whether a known item is still right).
  */
 const KNOWN_ITEM_PROJECTION = {
-  expression: `${DEAD_LETTER_TABLE.partitionKey}, #timestamp, archiveKey, archiveLine, dlqOffset`,
+  expression: `${DEAD_LETTER_TABLE.partitionKey}, #timestamp, archiveKey, archiveLine, dlqOffset, ${DEAD_LETTER_TABLE.ttlAttribute}`,
   // `timestamp` is a DynamoDB reserved word.
   names: { "#timestamp": "timestamp" },
 } as const;
+
+/** What a set's marker must say: its key (to match), how long it vouches, and the DLQ copies. */
+const MARKER_PROJECTION = `${DEAD_LETTER_TABLE.partitionKey}, coversUntil, dlqAbsence`;
+
+/**
+ * What the index was found to hold, by partition key: markers and items read, and the keys read
+ * and found absent. The result of {@link DynamoDeadLetterIndex.lookup}, opaque to the core.
+ */
+class KnownItems implements DeadLetterIndexLookup {
+  private readonly read = new Map<string, Record<string, AttributeValue> | undefined>();
+
+  hasRead(key: Record<string, AttributeValue>): boolean {
+    return this.read.has(key[DEAD_LETTER_TABLE.partitionKey]?.S ?? "");
+  }
+
+  add(
+    keys: readonly Record<string, AttributeValue>[],
+    found: readonly Record<string, AttributeValue>[],
+  ): void {
+    for (const key of keys) this.read.set(key[DEAD_LETTER_TABLE.partitionKey]?.S ?? "", undefined);
+    for (const item of found) this.read.set(item[DEAD_LETTER_TABLE.partitionKey]?.S ?? "", item);
+  }
+
+  marker(set: IndexedSet<SetMember>): Record<string, AttributeValue> | undefined {
+    return this.read.get(set.key[DEAD_LETTER_TABLE.partitionKey]?.S ?? "");
+  }
+
+  item(id: string): Record<string, AttributeValue> | undefined {
+    return this.read.get(deadLetterKey(id)[DEAD_LETTER_TABLE.partitionKey]?.S ?? "");
+  }
+}
+
+/** An entry as a member of its archive object's set. */
+interface EntryInSet extends SetMember {
+  readonly hasDlqCopy: boolean;
+  readonly entry: DeadLetterIndexEntry;
+}
+
+function memberOf(entry: DeadLetterIndexEntry): EntryInSet {
+  return {
+    id: entry.envelope.id,
+    archiveKey: entry.envelope.archiveKey,
+    archiveLine: entry.archiveLine,
+    // As `toLetter` records it: a receipt without an offset is no copy.
+    hasDlqCopy: entry.dlq !== undefined && entry.dlq.offset >= 0,
+    entry,
+  };
+}
+
+/** When a known item expires (its TTL attribute, in epoch seconds); undefined if it never does. */
+function expiryOfItem(item: Record<string, AttributeValue>): number | undefined {
+  const expiresAt = item[DEAD_LETTER_TABLE.ttlAttribute]?.N;
+  return expiresAt === undefined ? undefined : Number(expiresAt);
+}
 
 /**
  * Whether a known item already points at where this delivery stored the record: the same line of the
@@ -227,93 +383,6 @@ function valueSchemaOf(
     : { valueSchemaId: mapping.schemaId, valueDataFormat: mapping.dataFormat };
 }
 
-/** `<topic>:<partition>:<offset>`: the id the letter had before ids carried a tag. */
-function untaggedId(letter: IndexedDeadLetter): string {
-  return `${letter.topic}:${letter.partition}:${letter.offset}`;
-}
-
 function sameTimestamp(item: Record<string, AttributeValue>, letter: IndexedDeadLetter): boolean {
   return item.timestamp?.N !== undefined && Number(item.timestamp.N) === letter.timestamp;
-}
-
-const S = (value: string): AttributeValue => ({ S: value });
-const N = (value: number): AttributeValue => ({ N: String(value) });
-
-export function deadLetterKey(id: string): Record<string, AttributeValue> {
-  return { [DEAD_LETTER_TABLE.partitionKey]: S(`DL#${id}`), [DEAD_LETTER_TABLE.sortKey]: S("DL") };
-}
-
-/** The item layout, shared with the `dlq` tool so both sides read and write the same attributes. */
-export function deadLetterItem(
-  letter: IndexedDeadLetter,
-  expiresAt: number | undefined,
-): Record<string, AttributeValue> {
-  const sortKey = `${letter.failedAt}#${letter.id}`;
-  const item: Record<string, AttributeValue> = {
-    ...deadLetterKey(letter.id),
-    [DEAD_LETTER_TABLE.byTopicIndex.partitionKey]: S(letter.topic),
-    [DEAD_LETTER_TABLE.byTopicIndex.sortKey]: S(sortKey),
-    [DEAD_LETTER_TABLE.byStatusIndex.partitionKey]: S(letter.status),
-    [DEAD_LETTER_TABLE.byStatusIndex.sortKey]: S(sortKey),
-    id: S(letter.id),
-    topic: S(letter.topic),
-    partition: N(letter.partition),
-    offset: N(letter.offset),
-    timestamp: N(letter.timestamp),
-    stage: S(letter.stage),
-    errorClass: S(letter.errorClass),
-    errorMessage: S(letter.errorMessage || "-"),
-    failedAt: S(letter.failedAt),
-    day: S(letter.day),
-    attempts: N(letter.attempts),
-    archiveBucket: S(letter.archiveBucket),
-    archiveKey: S(letter.archiveKey),
-    archiveLine: N(letter.archiveLine),
-    dlqTopic: S(letter.dlqTopic),
-    status: S(letter.status),
-    redriveCount: N(letter.redriveCount),
-    functionName: S(letter.functionName),
-    requestId: S(letter.requestId),
-  };
-  if (letter.cluster !== undefined) item.cluster = S(letter.cluster);
-  if (letter.dlqAbsentReason !== undefined) item.dlqAbsentReason = S(letter.dlqAbsentReason);
-  if (letter.dlqPartition !== undefined) item.dlqPartition = N(letter.dlqPartition);
-  if (letter.dlqOffset !== undefined) item.dlqOffset = N(letter.dlqOffset);
-  if (letter.valueSchemaId !== undefined) item.valueSchemaId = S(letter.valueSchemaId);
-  if (letter.valueDataFormat !== undefined) item.valueDataFormat = S(letter.valueDataFormat);
-  if (expiresAt !== undefined) item[DEAD_LETTER_TABLE.ttlAttribute] = N(expiresAt);
-  return item;
-}
-
-export function parseDeadLetterItem(item: Record<string, AttributeValue>): IndexedDeadLetter {
-  const s = (name: string) => item[name]?.S ?? "";
-  const n = (name: string) => Number(item[name]?.N ?? "0");
-  const optional = (name: string) => (item[name]?.N === undefined ? undefined : Number(item[name]?.N));
-  return {
-    id: s("id"),
-    topic: s("topic"),
-    partition: n("partition"),
-    offset: n("offset"),
-    timestamp: n("timestamp"),
-    stage: s("stage"),
-    errorClass: s("errorClass"),
-    errorMessage: s("errorMessage"),
-    failedAt: s("failedAt"),
-    day: s("day"),
-    attempts: n("attempts"),
-    archiveBucket: s("archiveBucket"),
-    archiveKey: s("archiveKey"),
-    archiveLine: n("archiveLine"),
-    dlqTopic: s("dlqTopic"),
-    dlqPartition: optional("dlqPartition"),
-    dlqOffset: optional("dlqOffset"),
-    status: s("status") as DeadLetterStatus,
-    redriveCount: n("redriveCount"),
-    functionName: s("functionName"),
-    requestId: s("requestId"),
-    cluster: item.cluster?.S,
-    dlqAbsentReason: item.dlqAbsentReason?.S,
-    valueSchemaId: item.valueSchemaId?.S,
-    valueDataFormat: item.valueDataFormat?.S,
-  };
 }

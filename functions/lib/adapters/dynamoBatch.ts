@@ -22,10 +22,17 @@ const TRANSACTION_CHUNK = 100;
  * keep the queue short, and in DynamoDB a hundred-item transaction takes tens of milliseconds.
  */
 const TRANSACTIONS_IN_FLIGHT = 2;
+/**
+ * Batch reads or writes in flight at once per call. Sending a storm's 120 writes together queued
+ * them all on DynamoDB Local (one writer) and on the SDK's 50 sockets: 3,000 puts took 3.7 s at 120
+ * in flight and 2.8-3.2 s at 4-8 (seen here); in DynamoDB eight 25-item requests at a time keep a
+ * batch of 3,000 well under a second.
+ */
+const BATCHES_IN_FLIGHT = 8;
 const UNPROCESSED_ROUNDS = 5;
 
 /**
- * Writes items in DynamoDB's largest batches (25), chunks in parallel, and resends what DynamoDB
+ * Writes items in DynamoDB's largest batches (25), eight at a time, and resends what DynamoDB
  * leaves unprocessed (throttling) a few times before calling the whole write transient.
  */
 export async function batchWriteAll(
@@ -33,26 +40,23 @@ export async function batchWriteAll(
   table: string,
   requests: readonly WriteRequest[],
 ): Promise<void> {
-  const chunks = chunk(requests, WRITE_CHUNK);
-  await Promise.all(
-    chunks.map(async (part) => {
-      let pending: WriteRequest[] = part;
-      for (let round = 0; pending.length > 0; round += 1) {
-        if (round === UNPROCESSED_ROUNDS) {
-          throw new TransientError(`DynamoDB left ${pending.length} writes to ${table} unprocessed`);
-        }
-        if (round > 0) await pause(round);
-        try {
-          const { UnprocessedItems } = await client.send(
-            new BatchWriteItemCommand({ RequestItems: { [table]: pending } }),
-          );
-          pending = UnprocessedItems?.[table] ?? [];
-        } catch (error) {
-          throw translateAwsError(error, `writing to ${table}`);
-        }
+  await eachInFlight(chunk(requests, WRITE_CHUNK), BATCHES_IN_FLIGHT, async (part) => {
+    let pending: WriteRequest[] = part;
+    for (let round = 0; pending.length > 0; round += 1) {
+      if (round === UNPROCESSED_ROUNDS) {
+        throw new TransientError(`DynamoDB left ${pending.length} writes to ${table} unprocessed`);
       }
-    }),
-  );
+      if (round > 0) await pause(round);
+      try {
+        const { UnprocessedItems } = await client.send(
+          new BatchWriteItemCommand({ RequestItems: { [table]: pending } }),
+        );
+        pending = UnprocessedItems?.[table] ?? [];
+      } catch (error) {
+        throw translateAwsError(error, `writing to ${table}`);
+      }
+    }
+  });
 }
 
 /** Attributes a batch read returns: a projection expression and the names its `#aliases` stand for. */
@@ -61,7 +65,7 @@ export interface BatchGetProjection {
   readonly names?: Readonly<Record<string, string>>;
 }
 
-/** Reads items by key in batches of 100, resending unprocessed keys like {@link batchWriteAll}. */
+/** Reads items by key in batches of 100, eight at a time, resending unprocessed keys like {@link batchWriteAll}. */
 export async function batchGetAll(
   client: DynamoDBClient,
   table: string,
@@ -78,29 +82,27 @@ export async function batchGetAll(
             ...(projection.names ? { ExpressionAttributeNames: { ...projection.names } } : {}),
           };
   const found: Item[] = [];
-  await Promise.all(
-    chunk(keys, GET_CHUNK).map(async (part) => {
-      let pending: Item[] = part;
-      for (let round = 0; pending.length > 0; round += 1) {
-        if (round === UNPROCESSED_ROUNDS)
-          throw new TransientError(`DynamoDB left ${pending.length} reads of ${table} unprocessed`);
-        if (round > 0) await pause(round);
-        try {
-          const { Responses, UnprocessedKeys } = await client.send(
-            new BatchGetItemCommand({
-              RequestItems: {
-                [table]: { Keys: pending, ...projected },
-              },
-            }),
-          );
-          found.push(...(Responses?.[table] ?? []));
-          pending = UnprocessedKeys?.[table]?.Keys ?? [];
-        } catch (error) {
-          throw translateAwsError(error, `reading ${table}`);
-        }
+  await eachInFlight(chunk(keys, GET_CHUNK), BATCHES_IN_FLIGHT, async (part) => {
+    let pending: Item[] = part;
+    for (let round = 0; pending.length > 0; round += 1) {
+      if (round === UNPROCESSED_ROUNDS)
+        throw new TransientError(`DynamoDB left ${pending.length} reads of ${table} unprocessed`);
+      if (round > 0) await pause(round);
+      try {
+        const { Responses, UnprocessedKeys } = await client.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [table]: { Keys: pending, ...projected },
+            },
+          }),
+        );
+        found.push(...(Responses?.[table] ?? []));
+        pending = UnprocessedKeys?.[table]?.Keys ?? [];
+      } catch (error) {
+        throw translateAwsError(error, `reading ${table}`);
       }
-    }),
-  );
+    }
+  });
   return found;
 }
 
@@ -137,15 +139,29 @@ export async function transactUpdateAll(
       throw translateAwsError(error, `updating ${table}`);
     }
   };
+  await eachInFlight(parts, TRANSACTIONS_IN_FLIGHT, send);
+}
+
+/**
+ * Runs `task` on every item, at most `width` at a time. The first failure rejects the whole, as
+ * `Promise.all` does, and no new task starts after it.
+ */
+async function eachInFlight<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>) {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < parts.length) {
-      const part = parts[next] as (typeof parts)[number];
+    while (next < items.length && !failed) {
+      const item = items[next] as T;
       next += 1;
-      await send(part);
+      try {
+        await task(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(TRANSACTIONS_IN_FLIGHT, parts.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
 
 /** Cancellation reasons that a later attempt can clear (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html#API_TransactWriteItems_Errors). */

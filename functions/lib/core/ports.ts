@@ -40,9 +40,25 @@ export interface DeadLetterIndexEntry {
   readonly redriveCount: number;
 }
 
+/** A dead letter in its archive object, before its DLQ copy is written. */
+export interface DeadLetterIndexLetter {
+  readonly envelope: DeadLetterEnvelope;
+  /** Zero-based line of the envelope in its archive object. */
+  readonly archiveLine: number;
+}
+
+/** What an index found out ahead of a write ({@link DeadLetterIndex.lookup}); only its index reads it. */
+export type DeadLetterIndexLookup = object;
+
 /** The queryable view of dead letters (DynamoDB in AWS), written with the dead letters themselves. */
 export interface DeadLetterIndex {
-  record(entries: readonly DeadLetterIndexEntry[]): Promise<void>;
+  /**
+   * Reads ahead what `record` needs to know of these dead letters (which are indexed already), so
+   * the read can overlap the DLQ write. Optional: without it, `record` reads for itself.
+   */
+  lookup?(letters: readonly DeadLetterIndexLetter[]): Promise<DeadLetterIndexLookup>;
+  /** Indexes the dead letters; `lookup` is a result of {@link lookup} for a superset of them. */
+  record(entries: readonly DeadLetterIndexEntry[], lookup?: DeadLetterIndexLookup): Promise<void>;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { DynamoDBClient, DynamoDBClientConfig } from "@aws-sdk/client-dynam
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { KafkaMessageSink } from "../adapters/KafkaMessageSink";
 import { createKafka } from "../adapters/kafkaClient";
+import { withoutRequestLogging } from "../adapters/sdkRequestLogging";
 import type { Config } from "../config";
 import { ConfigError } from "../core/errors";
 import { KafkaBatchProcessor } from "../core/KafkaBatchProcessor";
@@ -45,7 +46,8 @@ export function createProcessor(
   const created: { destroy(): void }[] = [];
   const s3 = loadOnce(async () => {
     const { S3Client } = await import("./s3Adapters");
-    const client = new S3Client(s3ClientConfig(config));
+    const options = s3ClientConfig(config);
+    const client = withoutRequestLogging(new S3Client(options), options.logger);
     created.push(client);
     return client;
   });
@@ -66,7 +68,7 @@ export function createProcessor(
     logger,
     ...(state.deadLetterIndex
       ? {
-          index: deferredPort<DeadLetterIndex>(["record"], async () => {
+          index: deferredPort<Required<DeadLetterIndex>>(["lookup", "record"], async () => {
             const [{ DynamoDeadLetterIndex }, client] = await Promise.all([
               import("./dynamoAdapters"),
               dynamodb(),
@@ -128,7 +130,8 @@ export function createProcessor(
 /** A DynamoDB client for `config`, its SDK module loaded by this call (see `deferred.ts`). */
 export async function createDynamoClient(config: Config): Promise<DynamoDBClient> {
   const { DynamoDBClient } = await import("./dynamoAdapters");
-  return new DynamoDBClient(dynamoClientConfig(config));
+  const options = dynamoClientConfig(config);
+  return withoutRequestLogging(new DynamoDBClient(options), options.logger);
 }
 
 /**
