@@ -23,6 +23,7 @@ import { startStack } from "../stack/stack";
 import { DEFAULT_PARTITIONS, topicSpec } from "../stack/topology";
 import type { Benchmark } from "./benchmark";
 import { eventFormatCost, type InvocationFigures, instrumentHandler } from "./emulatorBreakdown";
+import { passThroughHandler } from "./passThroughHandler";
 
 const SOURCE = "employees";
 const RECORDS = 60_000;
@@ -35,6 +36,8 @@ const GOAL_RATIO = 0.8;
 interface PathResult {
   readonly recordsPerSecond: number;
   readonly elapsedMs: number;
+  /** CPU time of this process (every thread) over the same span; a sandbox's children not included. */
+  readonly cpuMs: number;
   readonly lag: number;
   readonly written: number;
   /** The sandboxes' REPORT figures, for the sandboxed path. */
@@ -173,6 +176,9 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
         `where the emulated path's time goes (its best round): ${inside?.invocations} invocations, at most ${inside?.maxConcurrent} at once ` +
           `(each batch's event held up to ${inside?.maxPartitionsPerBatch} partitions, and a partition is never in two invocations), ` +
           `${((inside?.insideMs ?? 0) / 1000).toFixed(2)} s inside the function of the path's ${(emulated.elapsedMs / 1000).toFixed(2)} s`,
+        `CPU of this process per 1,000 records, median of the rounds (less at the mercy of the neighbours than wall time): ` +
+          `loop ${perThousand(results.loop, count)} ms, emulator + pass-through ${perThousand(results.passThrough, count)} ms, ` +
+          `emulator + processor ${perThousand(results.real, count)} ms (the loop's CPU / the processor path's: ${(median(results.loop.map((r) => r.cpuMs)) / median(results.real.map((r) => r.cpuMs))).toFixed(2)})`,
         `Lambda's event format, which the loop does not pay (base64 + JSON per record, the event JSON, JSON.parse and base64 back in the function): ` +
           `${format.mappingCpuMs.toFixed(0)} ms CPU on the mapping's side + ${format.functionCpuMs.toFixed(0)} ms in the function for the ${count} records ` +
           `(${(format.eventBytes / 1e6).toFixed(1)} MB of events for ${(format.decodedBytes / 1e6).toFixed(1)} MB of records), ` +
@@ -212,29 +218,12 @@ function restoreEnvironment(saved: ReadonlyMap<string, string | undefined>): voi
   }
 }
 
-/**
- * The least a handler can do: decode the records and write them to the target with acks from all
- * replicas, so the gap to the loop is the emulator's own cost (event building, JSON, bookkeeping).
- */
-async function passThroughHandler(
-  kafka: Kafka,
-  target: string,
-): Promise<{ handler: KafkaLambdaHandler; close: () => Promise<void> }> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  const handler: KafkaLambdaHandler = async (event) => {
-    const records = Object.values(event.records).flat();
-    await producer.send({
-      topic: target,
-      acks: -1,
-      messages: records.map((r) => ({
-        key: typeof r.key === "string" ? Buffer.from(r.key, "base64") : null,
-        value: typeof r.value === "string" ? Buffer.from(r.value, "base64") : null,
-      })),
-    });
-    return { batchItemFailures: [] };
-  };
-  return { handler, close: () => producer.disconnect() };
+function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+}
+
+function perThousand(results: readonly PathResult[], count: number): string {
+  return ((median(results.map((r) => r.cpuMs)) / count) * 1000).toFixed(1);
 }
 
 function rate(result: PathResult): string {
@@ -247,7 +236,7 @@ function best(results: readonly PathResult[]): PathResult {
 
 function fmt(result: PathResult): string {
   return (
-    `${result.recordsPerSecond.toFixed(0).padStart(7)} records/s (${(result.elapsedMs / 1000).toFixed(2)} s,` +
+    `${result.recordsPerSecond.toFixed(0).padStart(7)} records/s (${(result.elapsedMs / 1000).toFixed(2)} s, CPU ${(result.cpuMs / 1000).toFixed(2)} s,` +
     ` ${result.written} written, lag at the end ${result.lag})`
   );
 }
@@ -278,6 +267,8 @@ async function consumeThenProduce(
   let first: number | undefined;
   let last = 0;
   let copied = 0;
+  let cpuAtFirst: NodeJS.CpuUsage | undefined;
+  let cpuUsed: NodeJS.CpuUsage = { user: 0, system: 0 };
   try {
     await withLimit(
       new Promise<void>((resolve, reject) => {
@@ -289,6 +280,7 @@ async function consumeThenProduce(
               const messages = batch.messages.filter((m) => Number(m.offset) >= from);
               if (messages.length === 0) return;
               first ??= Date.now();
+              cpuAtFirst ??= process.cpuUsage();
               await producer.send({
                 topic: target,
                 acks: -1,
@@ -300,6 +292,7 @@ async function consumeThenProduce(
               copied += messages.length;
               if (copied >= count) {
                 last = Date.now();
+                cpuUsed = process.cpuUsage(cpuAtFirst);
                 resolve();
               }
             },
@@ -315,6 +308,7 @@ async function consumeThenProduce(
   const elapsedMs = last - (first ?? last);
   return {
     elapsedMs,
+    cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
     recordsPerSecond: (copied / elapsedMs) * 1000,
     lag: sum((await consumerLag(admin, groupId, [SOURCE])).map((p) => p.lag)),
     written: sum([...(await endOffsets(kafka, target)).values()]) - already,
@@ -334,6 +328,8 @@ async function throughEmulator(
   const already = sum([...(await endOffsets(kafka, target)).values()]);
   let first: number | undefined;
   let last = 0;
+  let cpuAtFirst: NodeJS.CpuUsage | undefined;
+  let cpuUsed: NodeJS.CpuUsage = { user: 0, system: 0 };
   const emulator: EventSourceMappingEmulator = new EventSourceMappingEmulator({
     ...fn,
     connection: { brokers, ssl: false, sasl: undefined, clientId: "bench-emulator" },
@@ -351,7 +347,10 @@ async function throughEmulator(
     initialOffsets: [...start].map(([partition, offset]) => ({ topic: SOURCE, partition, offset })),
     logger: silentEmulatorLogger,
     onProgress: (stats) => {
-      if (first === undefined && stats.polled > 0) first = Date.now();
+      if (first === undefined && stats.polled > 0) {
+        first = Date.now();
+        cpuAtFirst = process.cpuUsage();
+      }
       if (
         last === 0 &&
         stats.succeeded + stats.partialResponses > 0 &&
@@ -359,6 +358,7 @@ async function throughEmulator(
         stats.outstanding === 0
       ) {
         last = Date.now();
+        cpuUsed = process.cpuUsage(cpuAtFirst);
         emulator.stop();
       }
     },
@@ -370,6 +370,7 @@ async function throughEmulator(
   const r = result.stats.runtime;
   return {
     elapsedMs,
+    cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
     recordsPerSecond: (count / elapsedMs) * 1000,
     lag: sum((await consumerLag(admin, groupId, [SOURCE])).map((p) => p.lag)),
     written: sum([...(await endOffsets(kafka, target)).values()]) - already,
