@@ -22,6 +22,8 @@ import { ensureTopics } from "../stack/provision";
 import { startStack } from "../stack/stack";
 import { DEFAULT_PARTITIONS, topicSpec } from "../stack/topology";
 import type { Benchmark } from "./benchmark";
+import { eventFormatCost, type InvocationFigures, instrumentHandler } from "./emulatorBreakdown";
+import { passThroughHandler } from "./passThroughHandler";
 
 const SOURCE = "employees";
 const RECORDS = 60_000;
@@ -34,10 +36,14 @@ const GOAL_RATIO = 0.8;
 interface PathResult {
   readonly recordsPerSecond: number;
   readonly elapsedMs: number;
+  /** CPU time of this process (every thread) over the same span; a sandbox's children not included. */
+  readonly cpuMs: number;
   readonly lag: number;
   readonly written: number;
   /** The sandboxes' REPORT figures, for the sandboxed path. */
   readonly runtime?: string;
+  /** Time inside the in-process function and how many invocations overlapped. */
+  readonly inside?: InvocationFigures;
 }
 
 export const benchmark: Benchmark = async ({ log, scale }) => {
@@ -61,12 +67,8 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
     log(`producing ${count} valid employee records to ${SOURCE}`);
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    await produceSamples(
-      producer,
-      SOURCE,
-      sampleStream({ seed: 1, count, badShare: 0, streams: ["employees"] }),
-      DEFAULT_PARTITIONS,
-    );
+    const samples = sampleStream({ seed: 1, count, badShare: 0, streams: ["employees"] });
+    await produceSamples(producer, SOURCE, samples, DEFAULT_PARTITIONS);
     await producer.disconnect();
 
     Object.assign(process.env, {
@@ -79,7 +81,7 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
     const bundle = await bundleHandler(
       fileURLToPath(new URL("../functions/processor/handler.ts", import.meta.url)),
     );
-    const real = await loadHandler(bundle);
+    const real = instrumentHandler(await loadHandler(bundle));
     const passThrough = await passThroughHandler(kafka, topics.passThrough);
     const results = {
       loop: [] as PathResult[],
@@ -115,8 +117,9 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
         count,
         `${run}.real.${round}`,
         topics.emulated,
-        { handler: real },
+        { handler: real.handler },
       );
+      const realWithFigures = { ...realRun, inside: real.take() };
       // The same bundle in Lambda-like sandboxes (one process per concurrent invocation), writing
       // to the same target: the sandbox's cost. Their INIT runs before the clock starts
       // (provisioned), as the in-process handler is imported before it.
@@ -138,7 +141,7 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
       );
       results.loop.push(loopRun);
       results.passThrough.push(passRun);
-      results.real.push(realRun);
+      results.real.push(realWithFigures);
       results.sandboxed.push(sandboxRun);
       log(
         `round ${round}: loop ${rate(loopRun)}, emulator + pass-through ${rate(passRun)}, ` +
@@ -156,6 +159,12 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
       (r, i) => r.recordsPerSecond / (results.loop[i] as PathResult).recordsPerSecond,
     );
     const ratio = [...roundRatios].sort((a, b) => a - b)[Math.floor(roundRatios.length / 2)] ?? Number.NaN;
+    const format = eventFormatCost(samples, SOURCE, DEFAULT_PARTITIONS, BATCH_SIZE, {
+      eventSource: "SelfManagedKafka",
+      eventSourceArn: undefined,
+      bootstrapServers: config.kafka.brokers.join(","),
+    });
+    const inside = emulated.inside;
     return {
       lines: [
         `${count} records, ${DEFAULT_PARTITIONS} partitions, source ${SOURCE}, local broker; best of ${ROUNDS} alternating rounds;` +
@@ -164,6 +173,16 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
         `emulator + pass-through handler:         ${fmt(pass)}  (the emulator's own cost: ratio ${(pass.recordsPerSecond / loop.recordsPerSecond).toFixed(2)})`,
         `emulator + processor handler (bundled):  ${fmt(emulated)}  (${emulated.runtime})`,
         `the same in sandbox processes:           ${fmt(sandboxed)}  (sandbox / in process: ${(sandboxed.recordsPerSecond / emulated.recordsPerSecond).toFixed(2)}; ${sandboxed.runtime})`,
+        `where the emulated path's time goes (its best round): ${inside?.invocations} invocations, at most ${inside?.maxConcurrent} at once ` +
+          `(each batch's event held up to ${inside?.maxPartitionsPerBatch} partitions, and a partition is never in two invocations), ` +
+          `${((inside?.insideMs ?? 0) / 1000).toFixed(2)} s inside the function of the path's ${(emulated.elapsedMs / 1000).toFixed(2)} s`,
+        `CPU of this process per 1,000 records, median of the rounds (less at the mercy of the neighbours than wall time): ` +
+          `loop ${perThousand(results.loop, count)} ms, emulator + pass-through ${perThousand(results.passThrough, count)} ms, ` +
+          `emulator + processor ${perThousand(results.real, count)} ms (the loop's CPU / the processor path's: ${(median(results.loop.map((r) => r.cpuMs)) / median(results.real.map((r) => r.cpuMs))).toFixed(2)})`,
+        `Lambda's event format, which the loop does not pay (base64 + JSON per record, the event JSON, JSON.parse and base64 back in the function): ` +
+          `${format.mappingCpuMs.toFixed(0)} ms CPU on the mapping's side + ${format.functionCpuMs.toFixed(0)} ms in the function for the ${count} records ` +
+          `(${(format.eventBytes / 1e6).toFixed(1)} MB of events for ${(format.decodedBytes / 1e6).toFixed(1)} MB of records), ` +
+          `${(((format.mappingCpuMs + format.functionCpuMs) / emulated.elapsedMs) * 100).toFixed(0)}% of the emulated path's best time`,
         `ratio emulator + processor / loop: ${ratio.toFixed(2)} (median of the rounds' ${roundRatios.map((r) => r.toFixed(2)).join(", ")}; best against best ${(emulated.recordsPerSecond / loop.recordsPerSecond).toFixed(2)})`,
       ],
       ratios: [
@@ -199,29 +218,12 @@ function restoreEnvironment(saved: ReadonlyMap<string, string | undefined>): voi
   }
 }
 
-/**
- * The least a handler can do: decode the records and write them to the target with acks from all
- * replicas, so the gap to the loop is the emulator's own cost (event building, JSON, bookkeeping).
- */
-async function passThroughHandler(
-  kafka: Kafka,
-  target: string,
-): Promise<{ handler: KafkaLambdaHandler; close: () => Promise<void> }> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  const handler: KafkaLambdaHandler = async (event) => {
-    const records = Object.values(event.records).flat();
-    await producer.send({
-      topic: target,
-      acks: -1,
-      messages: records.map((r) => ({
-        key: typeof r.key === "string" ? Buffer.from(r.key, "base64") : null,
-        value: typeof r.value === "string" ? Buffer.from(r.value, "base64") : null,
-      })),
-    });
-    return { batchItemFailures: [] };
-  };
-  return { handler, close: () => producer.disconnect() };
+function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+}
+
+function perThousand(results: readonly PathResult[], count: number): string {
+  return ((median(results.map((r) => r.cpuMs)) / count) * 1000).toFixed(1);
 }
 
 function rate(result: PathResult): string {
@@ -234,7 +236,7 @@ function best(results: readonly PathResult[]): PathResult {
 
 function fmt(result: PathResult): string {
   return (
-    `${result.recordsPerSecond.toFixed(0).padStart(7)} records/s (${(result.elapsedMs / 1000).toFixed(2)} s,` +
+    `${result.recordsPerSecond.toFixed(0).padStart(7)} records/s (${(result.elapsedMs / 1000).toFixed(2)} s, CPU ${(result.cpuMs / 1000).toFixed(2)} s,` +
     ` ${result.written} written, lag at the end ${result.lag})`
   );
 }
@@ -265,6 +267,8 @@ async function consumeThenProduce(
   let first: number | undefined;
   let last = 0;
   let copied = 0;
+  let cpuAtFirst: NodeJS.CpuUsage | undefined;
+  let cpuUsed: NodeJS.CpuUsage = { user: 0, system: 0 };
   try {
     await withLimit(
       new Promise<void>((resolve, reject) => {
@@ -276,6 +280,7 @@ async function consumeThenProduce(
               const messages = batch.messages.filter((m) => Number(m.offset) >= from);
               if (messages.length === 0) return;
               first ??= Date.now();
+              cpuAtFirst ??= process.cpuUsage();
               await producer.send({
                 topic: target,
                 acks: -1,
@@ -287,6 +292,7 @@ async function consumeThenProduce(
               copied += messages.length;
               if (copied >= count) {
                 last = Date.now();
+                cpuUsed = process.cpuUsage(cpuAtFirst);
                 resolve();
               }
             },
@@ -302,6 +308,7 @@ async function consumeThenProduce(
   const elapsedMs = last - (first ?? last);
   return {
     elapsedMs,
+    cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
     recordsPerSecond: (copied / elapsedMs) * 1000,
     lag: sum((await consumerLag(admin, groupId, [SOURCE])).map((p) => p.lag)),
     written: sum([...(await endOffsets(kafka, target)).values()]) - already,
@@ -321,6 +328,8 @@ async function throughEmulator(
   const already = sum([...(await endOffsets(kafka, target)).values()]);
   let first: number | undefined;
   let last = 0;
+  let cpuAtFirst: NodeJS.CpuUsage | undefined;
+  let cpuUsed: NodeJS.CpuUsage = { user: 0, system: 0 };
   const emulator: EventSourceMappingEmulator = new EventSourceMappingEmulator({
     ...fn,
     connection: { brokers, ssl: false, sasl: undefined, clientId: "bench-emulator" },
@@ -338,7 +347,10 @@ async function throughEmulator(
     initialOffsets: [...start].map(([partition, offset]) => ({ topic: SOURCE, partition, offset })),
     logger: silentEmulatorLogger,
     onProgress: (stats) => {
-      if (first === undefined && stats.polled > 0) first = Date.now();
+      if (first === undefined && stats.polled > 0) {
+        first = Date.now();
+        cpuAtFirst = process.cpuUsage();
+      }
       if (
         last === 0 &&
         stats.succeeded + stats.partialResponses > 0 &&
@@ -346,6 +358,7 @@ async function throughEmulator(
         stats.outstanding === 0
       ) {
         last = Date.now();
+        cpuUsed = process.cpuUsage(cpuAtFirst);
         emulator.stop();
       }
     },
@@ -357,6 +370,7 @@ async function throughEmulator(
   const r = result.stats.runtime;
   return {
     elapsedMs,
+    cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
     recordsPerSecond: (count / elapsedMs) * 1000,
     lag: sum((await consumerLag(admin, groupId, [SOURCE])).map((p) => p.lag)),
     written: sum([...(await endOffsets(kafka, target)).values()]) - already,
