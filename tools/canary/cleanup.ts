@@ -1,9 +1,10 @@
 /**
- * What a run leaves behind and the tool removes: the index items and archive objects of its dead
- * letters, its `CANARY#` delivery counts, and the attempt count the processor keeps for the
+ * What a run leaves behind and the tool removes: the index items, the indexed-set marker and the
+ * archive objects of its dead letters, its `CANARY#` delivery counts, and the attempt count the processor keeps for the
  * transient-once record. The Kafka records stay: topics are not the tool's to trim, and retention
  * removes them.
  */
+import { indexedSetsOf } from "../../functions/lib/adapters/indexedSets";
 import { CANARY_KINDS, canaryMarkerKey } from "../../functions/lib/canary/canaryRecord";
 import { DEAD_LETTER_HEADERS } from "../../functions/lib/core/headers";
 import { parseRecordId } from "../../functions/lib/core/recordIdentity";
@@ -13,6 +14,7 @@ import {
   deleteArchiveObject,
   deleteAttemptsItem,
   deleteIndexItem,
+  deleteIndexItemByKey,
   readArchiveObject,
 } from "./sinkReaders";
 
@@ -73,6 +75,11 @@ export async function cleanUp(
     } else if (view.envelopes.some((e) => e.sourceTopic !== archive.canaryTopic)) {
       kept.push(`${where} (it also holds dead letters of other topics)`);
     } else {
+      // The marker that vouches for the object's letters being indexed goes with their items:
+      // left behind, it would vouch for deleted items if Lambda ever redelivered the batch.
+      const members = view.envelopes.map((e, line) => ({ id: e.id, archiveKey: key, archiveLine: line }));
+      for (const set of indexedSetsOf(members))
+        await attempt(`index marker of ${where}`, () => deleteIndexItemByKey(stores, set.key));
       await attempt(`archive object ${where}`, () => deleteArchiveObject(stores, archive.bucket, key));
     }
   }

@@ -1,5 +1,10 @@
 /** Reads what the pipeline wrote for a run: its delivery counts, a dead letter's index item and archive. */
-import { DeleteItemCommand, type DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { DeleteObjectCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { deadLetterKey, parseDeadLetterItem } from "../../functions/lib/adapters/DynamoDeadLetterIndex";
 import { canaryMarkerKey } from "../../functions/lib/canary/canaryRecord";
@@ -72,6 +77,14 @@ export async function readArchiveObject(
   } catch {
     return { found: false, bucket, key, reason: "the object is not JSON Lines of dead-letter envelopes" };
   }
+}
+
+/** An index item by its key: the marker of an indexed set (`indexedSets.ts`). */
+export async function deleteIndexItemByKey(
+  stores: CanaryStores,
+  key: Record<string, AttributeValue>,
+): Promise<void> {
+  await stores.dynamodb.send(new DeleteItemCommand({ TableName: stores.deadLetterTable, Key: key }));
 }
 
 export async function deleteIndexItem(stores: CanaryStores, id: string): Promise<void> {

@@ -15,6 +15,7 @@ import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { type Admin, Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deadLetterKey } from "../../../functions/lib/adapters/DynamoDeadLetterIndex";
+import { indexedSetsOf } from "../../../functions/lib/adapters/indexedSets";
 import { canaryMarkerKey, canaryTopics } from "../../../functions/lib/canary/canaryRecord";
 import { loadConfig } from "../../../functions/lib/config";
 import { localDynamoDbClientConfig, localKafkaConfig, localS3ClientConfig } from "../../../stack/clients";
@@ -112,11 +113,17 @@ describe("npm run canary", () => {
       new GetItemCommand({ TableName: config.tables.deadLetters, Key: deadLetterKey(id) }),
     );
     const object = s3.send(new HeadObjectCommand({ Bucket: config.archive.bucket, Key: key }));
+    // The one letter of the object was indexed as one set; its marker must go with its item.
+    const [set] = indexedSetsOf([{ id, archiveKey: key, archiveLine: 0 }]);
+    const setMarker = await dynamodb.send(
+      new GetItemCommand({ TableName: config.tables.deadLetters, Key: set?.key }),
+    );
 
     expect(marker.Item).toBeUndefined();
     expect(indexItem.Item).toBeUndefined();
+    expect(setMarker.Item).toBeUndefined();
     await expect(object).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
-    expect(run.stderr).toMatch(/canary: removed 4 item\(s\) the run created/);
+    expect(run.stderr).toMatch(/canary: removed 5 item\(s\) the run created/);
   }
 
   it("passes every check on the processor as it ships, then removes what it created", async () => {
