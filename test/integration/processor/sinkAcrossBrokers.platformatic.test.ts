@@ -52,7 +52,7 @@ describe("PlatformaticMessageSink across three brokers while a leadership moves"
     const sink = new PlatformaticMessageSink({
       connection: {
         clientId: "it-sink-across-brokers-plt",
-        bootstrapBrokers: [...localKafkaConfig().brokers],
+        bootstrapBrokers: [...loadConfig().kafka.brokers],
       },
       createProducer: (options) => {
         const producer = new Producer<Buffer, Buffer, Buffer, Buffer>(options);
