@@ -90,6 +90,7 @@ export class PlatformaticMessageSink implements MessageSink {
     }
   }
 
+  /** Closes the producer now, or, while sends still use it, when the last of them finishes. */
   async disconnect(): Promise<void> {
     const generation = this.generation;
     this.generation = undefined;

@@ -107,6 +107,21 @@ describe("PlatformaticMessageSink's producer", () => {
     expect(producers).toHaveLength(1);
   });
 
+  it("is replaced when the topic is unknown: retried, not dead-lettered", async () => {
+    const unknownTopic: Answer = async () => {
+      throw new ResponseError(0, 9, { "/responses/0/partitions/0": [3, null] }, {});
+    };
+    const { createProducer, producers } = scriptedProducers([unknownTopic]);
+    const sink = new PlatformaticMessageSink({ connection, createProducer });
+
+    const error = await sink.send("t", [message]).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toBe('producing to "t" failed: UNKNOWN_TOPIC_OR_PARTITION');
+    await sink.send("t", [message]);
+    expect(producers.map((p) => p.closes)).toEqual([1, 0]);
+  });
+
   it("is closed only after the sends still using it have finished", async () => {
     let finishSlow: (result: ProduceResult) => void = () => undefined;
     const slow: Answer = () =>
