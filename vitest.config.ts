@@ -7,7 +7,7 @@ import { defineConfig } from "vitest/config";
 const STACK_FAULT_FILES = [
   "test/integration/stack/cluster.test.ts",
   "test/integration/stack/lifecycle.test.ts",
-  "test/integration/processor/processor.test.ts",
+  "test/integration/processor/processor.brokerDown.test.ts",
   "test/integration/processor/sinkAcrossBrokers.test.ts",
   "test/integration/processor/sinkAcrossBrokers.platformatic.test.ts",
   "test/integration/processor/sinkAfterPause.test.ts",

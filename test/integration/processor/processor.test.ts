@@ -3,35 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { KAFKA_PRODUCERS } from "../../../functions/lib/config";
 import { DEAD_LETTER_HEADERS, LINEAGE_HEADERS } from "../../../functions/lib/core/headers";
 import type { KafkaEvent } from "../../../functions/lib/core/types";
-import { startService, stopService } from "../../../stack/stack";
 import { type PipelineHarness, producerHarness } from "./pipelineHarness";
-
-const NON_UTF8 = Buffer.from([0xff, 0xfe, 0x7b, 0x22, 0x80]);
-const BINARY_HEADER = Buffer.from([0x00, 0xff, 0x80, 0x0a]);
-const employee = (n: number, age: number) =>
-  Buffer.from(JSON.stringify({ "Employee-Number": n, name: `E${n}`, age }));
-
-/** Good and bad records on all three partitions; the comment on each says where it must end up. */
-const SAMPLE = [0, 1, 2].flatMap((partition) => [
-  {
-    partition,
-    key: `good-${partition}`,
-    value: employee(partition, 30 + partition),
-    headers: { trace: BINARY_HEADER },
-  }, // target
-  {
-    partition,
-    key: `json-${partition}`,
-    value: Buffer.from('{"Employee-Number": 7, "name": '),
-    headers: { trace: BINARY_HEADER },
-  }, // DLQ decode
-  { partition, key: `age-${partition}`, value: employee(100 + partition, -5) }, // DLQ validate
-  { partition, key: `utf8-${partition}`, value: NON_UTF8 }, // DLQ decode
-  { partition, key: `tomb-${partition}`, value: null }, // target (tombstone forwarded)
-  { partition, key: `late-${partition}`, value: employee(200 + partition, 41) }, // target
-]);
-const GOOD_PER_PARTITION = 3;
-const BAD_PER_PARTITION = 3;
+import { BAD_PER_PARTITION, BINARY_HEADER, GOOD_PER_PARTITION, NON_UTF8, SAMPLE } from "./sampleRecords";
 
 const header = (headers: IHeaders | undefined, name: string) => headers?.[name]?.toString();
 
@@ -178,39 +151,6 @@ describe.each(KAFKA_PRODUCERS)(
     });
   },
 );
-
-describe.each(KAFKA_PRODUCERS)("the processor while the broker is down (KAFKA_PRODUCER=%s)", (producer) => {
-  const create = producerHarness(producer);
-  let harness: PipelineHarness | undefined;
-  afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
-  });
-
-  it("fails the whole batch so Lambda retries it, and processes all of it once the broker is back", async (context) => {
-    harness = await create("broker-down");
-    await harness.createTopics();
-    await harness.produceSource(SAMPLE);
-    const event = await harness.eventFor(SAMPLE.length);
-
-    const stopped = await stopService("kafka");
-    if (stopped.result === "not-running")
-      context.skip("the broker is not managed by this checkout (docker compose?)");
-    let duringOutage: unknown;
-    try {
-      duringOutage = await harness.invoke(event, { remainingMs: 5_000 }).catch((error: unknown) => error);
-    } finally {
-      await startService("kafka");
-    }
-    const afterRestart = await harness.invoke(event);
-
-    // The bundle's own class: its name, stable through minification, is what AWS reports.
-    expect((duringOutage as Error).name).toBe("BatchRetryError");
-    expect(afterRestart).toEqual({ batchItemFailures: [] });
-    expect(await harness.read("target", 9)).toHaveLength(9);
-    expect(await harness.read("dlq", 9)).toHaveLength(9);
-  }, 180_000);
-});
 
 function redeliver(
   event: KafkaEvent,
