@@ -74,8 +74,14 @@ function eventOf(scenario: Scenario): KafkaEvent {
 const failEvery = (flags: readonly boolean[]) => (_: string, call: number) =>
   flags[call % flags.length] ? new TransientError("flaky") : undefined;
 
-const coordinates = (m: OutgoingMessage, topicHeader: string, offsetHeader: string) =>
-  `${m.headers.find((h) => h.name === topicHeader)?.value}@${m.headers.find((h) => h.name === offsetHeader)?.value}`;
+/** `<topic>-<partition>@<offset>` of the source record a written message names in its headers. */
+const coordinates = (
+  m: OutgoingMessage,
+  names: { readonly topic: string; readonly partition: string; readonly offset: string },
+) => {
+  const value = (name: string) => m.headers.find((h) => h.name === name)?.value;
+  return `${value(names.topic)}-${value(names.partition)}@${value(names.offset)}`;
+};
 
 describe("KafkaBatchProcessor invariants", () => {
   it("gives every record exactly one outcome, durably backed, and a response Lambda can apply", async () => {
@@ -107,7 +113,13 @@ describe("KafkaBatchProcessor invariants", () => {
           [...sink.topics.entries()]
             .filter(([topic]) => !topic.endsWith(".dlq"))
             .flatMap(([, ms]) =>
-              ms.map((m) => coordinates(m, LINEAGE_HEADERS.sourceTopic, LINEAGE_HEADERS.sourceOffset)),
+              ms.map((m) =>
+                coordinates(m, {
+                  topic: LINEAGE_HEADERS.sourceTopic,
+                  partition: LINEAGE_HEADERS.sourcePartition,
+                  offset: LINEAGE_HEADERS.sourceOffset,
+                }),
+              ),
             ),
         );
         const deadInTopic = new Set(
@@ -115,13 +127,20 @@ describe("KafkaBatchProcessor invariants", () => {
             .filter(([topic]) => topic.endsWith(".dlq"))
             .flatMap(([, ms]) =>
               ms.map((m) =>
-                coordinates(m, DEAD_LETTER_HEADERS.originalTopic, DEAD_LETTER_HEADERS.originalOffset),
+                coordinates(m, {
+                  topic: DEAD_LETTER_HEADERS.originalTopic,
+                  partition: DEAD_LETTER_HEADERS.originalPartition,
+                  offset: DEAD_LETTER_HEADERS.originalOffset,
+                }),
               ),
             ),
         );
-        const archived = new Set(archive.envelopes().map((e) => `${e.source.topic}@${e.source.offset}`));
+        // Partitions of one topic share offsets: every id names its partition.
+        const archived = new Set(
+          archive.envelopes().map((e) => `${e.source.topic}-${e.source.partition}@${e.source.offset}`),
+        );
         for (const outcome of outcomes) {
-          const id = `${outcome.record.topic}@${outcome.record.offset}`;
+          const id = `${outcome.record.topic}-${outcome.record.partition}@${outcome.record.offset}`;
           if (outcome.kind === "produced") expect(targets.has(id)).toBe(true);
           if (outcome.kind === "dead-lettered") {
             expect(deadInTopic.has(id)).toBe(true);
@@ -155,9 +174,9 @@ describe("KafkaBatchProcessor invariants", () => {
             expect(doneAfter).toEqual([]);
             // Nothing at or after the resume point reached the target topic in this invocation.
             const overtaking = [...targets].filter((t) => {
-              const [topic, offset] = t.split("@");
+              const [source, offset] = t.split("@");
               return (
-                topic === partition.topic &&
+                source === id &&
                 Number(offset) >= lowest &&
                 event.records[id]?.some((r) => r.offset === Number(offset))
               );
