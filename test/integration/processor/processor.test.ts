@@ -3,13 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DEAD_LETTER_HEADERS, LINEAGE_HEADERS } from "../../../functions/lib/core/headers";
 import type { KafkaEvent } from "../../../functions/lib/core/types";
 import { PipelineHarness } from "./pipelineHarness";
-import {
-  BAD_PER_PARTITION,
-  BINARY_HEADER,
-  GOOD_PER_PARTITION,
-  NON_UTF8,
-  SAMPLE,
-} from "./sampleRecords";
+import { BAD_PER_PARTITION, BINARY_HEADER, GOOD_PER_PARTITION, NON_UTF8, SAMPLE } from "./sampleRecords";
 
 const header = (headers: IHeaders | undefined, name: string) => headers?.[name]?.toString();
 
@@ -150,7 +144,6 @@ describe("the processor against the real local stack", () => {
     expect(target.map((r) => r.message.key?.toString()).sort()).toEqual(["good-0", "good-1", "good-2"]);
   });
 });
-
 
 function redeliver(
   event: KafkaEvent,

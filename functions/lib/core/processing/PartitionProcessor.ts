@@ -83,15 +83,14 @@ export class PartitionProcessor {
       allFailed.length > 0 ? this.options.deadLetters.archive(route, allFailed, run) : undefined,
       first?.[0]?.kind === "ready" ? this.produceRun(route, first as Ready[], done, run) : undefined,
     ]);
+    // The DLQ copies and index items of these dead letters, or what their failed archive said.
     const publish = async (items: readonly PlannedRecord[]): Promise<RecordOutcome[]> => {
-      if (!archived?.ok) {
-        const records = new Set(items.map((s) => s.record));
+      const records = new Set(items.map((s) => s.record));
+      if (!archived?.ok)
         return (archived?.outcomes ?? []).filter((o) => records.has(o.record as DecodedRecord));
-      }
-      const inItems = new Set(items.map((s) => s.record));
       return this.options.deadLetters.publish(
         route,
-        archived.letters.filter((l) => inItems.has(l.record)),
+        archived.letters.filter((l) => records.has(l.record)),
         run,
       );
     };
