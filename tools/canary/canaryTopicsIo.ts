@@ -6,6 +6,7 @@ import {
   type CanaryRecordValue,
   type CanaryTopics,
 } from "../../functions/lib/canary/canaryRecord";
+import { ensureTopics } from "../../stack/provision";
 import { CanarySetupError } from "./errors";
 import type { ProducedCanary } from "./observation";
 
@@ -30,10 +31,12 @@ export async function ensureCanaryTopics(admin: Admin, topics: CanaryTopics, cre
         "(the function never auto-creates a topic), then run the canary again",
     );
   }
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: missing.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
-  });
+  // The stack's own creation: on a cluster of several brokers it waits until every leader hosts its
+  // partition, where kafkajs's `waitForLeaders` gives up on the first broker that has not heard yet.
+  await ensureTopics(
+    admin,
+    missing.map((name) => ({ name, numPartitions: 1, replicationFactor: 1 })),
+  );
 }
 
 /** Each partition's end offset: the run reads only what comes after. */
