@@ -19,6 +19,7 @@ import { indexedSetsOf } from "../../../functions/lib/adapters/indexedSets";
 import { canaryMarkerKey, canaryTopics } from "../../../functions/lib/canary/canaryRecord";
 import { loadConfig } from "../../../functions/lib/config";
 import { localDynamoDbClientConfig, localKafkaConfig, localS3ClientConfig } from "../../../stack/clients";
+import { ensureTopics } from "../../../stack/provision";
 import { uniqueName } from "../../support/names";
 
 const CLI = fileURLToPath(new URL("../../../tools/canary/cli.ts", import.meta.url));
@@ -191,10 +192,10 @@ describe("npm run canary", () => {
     const topics = canaryTopics(topic);
     created.push(...Object.values(topics));
     // Against a stack the tool creates no topic: the deployer does, like every other topic.
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: Object.values(topics).map((name) => ({ topic: name, numPartitions: 1, replicationFactor: 1 })),
-    });
+    await ensureTopics(
+      admin,
+      Object.values(topics).map((name) => ({ name, numPartitions: 1, replicationFactor: 1 })),
+    );
     const file = path.join(mkdtempSync(path.join(tmpdir(), "canary-outputs-")), "cdk-outputs.json");
     writeFileSync(
       file,
