@@ -21,6 +21,12 @@ import org.apache.kafka.common.errors.ElectionNotNeededException;
  * first. The replicas are reordered with a reassignment of the same replica set (no data moves), so
  * the new leader becomes the preferred replica, then a preferred-leader election makes it the leader;
  * the leader stays there when `auto.leader.rebalance.enable` later restores preferred leaders.
+ *
+ * With `--serve <bootstrap>` it keeps one Admin client and reads one move per line on stdin
+ * (`<topic> <partition> <leader,replica,...>`), answering each with one line on stdout, `ok <text>` or
+ * `error <text>`, and exits when stdin closes: starting a JVM with Kafka's client classes costs about
+ * two seconds of CPU here, the move itself a fraction of that, and fault tests move leaders dozens of
+ * times.
  */
 public final class KafkaLeaderElection {
   private static final long TIMEOUT_SECONDS = 30;
@@ -28,17 +34,68 @@ public final class KafkaLeaderElection {
   private KafkaLeaderElection() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 2 && args[0].equals("--serve")) {
+      serve(args[1]);
+      return;
+    }
     if (args.length != 4) {
-      System.err.println("usage: KafkaLeaderElection <bootstrap> <topic> <partition> <leader,replica,...>");
+      System.err.println(
+          "usage: KafkaLeaderElection <bootstrap> <topic> <partition> <leader,replica,...> | --serve <bootstrap>");
       System.exit(2);
     }
-    TopicPartition partition = new TopicPartition(args[1], Integer.parseInt(args[2]));
-    List<Integer> replicas = java.util.Arrays.stream(args[3].split(",")).map(s -> Integer.parseInt(s.trim())).toList();
+    try (Admin admin = createAdmin(args[0])) {
+      System.out.println(move(admin, args[1], args[2], args[3]));
+    } catch (MoveFailed e) {
+      System.err.println(e.getMessage());
+      System.exit(1);
+    }
+  }
+
+  private static void serve(String bootstrap) throws Exception {
+    java.io.BufferedReader in =
+        new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+    try (Admin admin = createAdmin(bootstrap)) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        String[] request = line.trim().split(" ");
+        String answer;
+        if (request.length != 3) {
+          answer = "error a move is <topic> <partition> <leader,replica,...>, got: " + line;
+        } else {
+          try {
+            answer = "ok " + move(admin, request[0], request[1], request[2]);
+          } catch (MoveFailed e) {
+            answer = "error " + e.getMessage().replace('\n', ' ');
+          } catch (Exception e) {
+            answer = "error could not move the leader: " + String.valueOf(e).replace('\n', ' ');
+          }
+        }
+        System.out.println(answer);
+        System.out.flush();
+      }
+    }
+  }
+
+  private static Admin createAdmin(String bootstrap) {
     Properties properties = new Properties();
-    properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
+    properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
     properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "25000");
-    try (Admin admin = Admin.create(properties)) {
+    return Admin.create(properties);
+  }
+
+  /** A move the controller refused or that did not complete: one line for the caller. */
+  private static final class MoveFailed extends Exception {
+    MoveFailed(String message) {
+      super(message);
+    }
+  }
+
+  private static String move(Admin admin, String topic, String partitionText, String replicasText)
+      throws Exception {
+    TopicPartition partition = new TopicPartition(topic, Integer.parseInt(partitionText));
+    List<Integer> replicas =
+        java.util.Arrays.stream(replicasText.split(",")).map(s -> Integer.parseInt(s.trim())).toList();
+    try {
       if (!currentReplicas(admin, partition).equals(replicas)) {
         admin
             .alterPartitionReassignments(Map.of(partition, Optional.of(new NewPartitionReassignment(replicas))))
@@ -53,13 +110,11 @@ public final class KafkaLeaderElection {
               .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
               .getOrDefault(partition, Optional.empty());
       if (failure.isPresent() && !(failure.get() instanceof ElectionNotNeededException)) {
-        System.err.println("election failed for " + partition + ": " + failure.get());
-        System.exit(1);
+        throw new MoveFailed("election failed for " + partition + ": " + failure.get());
       }
-      System.out.println("preferred leader of " + partition + " is " + replicas.get(0));
+      return "preferred leader of " + partition + " is " + replicas.get(0);
     } catch (ExecutionException e) {
-      System.err.println("could not move the leader of " + partition + ": " + e.getCause());
-      System.exit(1);
+      throw new MoveFailed("could not move the leader of " + partition + ": " + e.getCause());
     }
   }
 
