@@ -67,6 +67,12 @@ export class KafkaPoller {
       allowAutoTopicCreation: false,
       // Short broker waits so an idle stream and a stop are noticed quickly.
       maxWaitTimeInMs: 250,
+      // After the whole cluster restarts, the group's coordinator waits out the old session before
+      // the member fetches again: 30 s with kafkajs's default, measured as 25 s of no fetches here.
+      // Heartbeats never wait for the function (it runs outside the fetch loop), so a short session
+      // costs nothing; 10 s stays above the brokers' group.min.session.timeout.ms (6 s).
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
       retry: { initialRetryTime: 300, retries: 8 },
     });
     this.consumer = consumer;
