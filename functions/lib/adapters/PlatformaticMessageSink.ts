@@ -15,7 +15,7 @@ import {
 /** The part of a @platformatic/kafka producer the sink uses (a fake one in unit tests). */
 export interface PlatformaticProducer {
   metadata(options: { topics: string[] }): Promise<{ topics: Map<string, TopicPartitions> }>;
-  send(options: { messages: PlatformaticMessage[] }): Promise<ProduceResult>;
+  send(options: { messages: PlatformaticMessage[]; acks: number }): Promise<ProduceResult>;
   close(force?: boolean): Promise<void>;
 }
 
@@ -45,7 +45,7 @@ interface ProducerGeneration {
 
 /**
  * A @platformatic/kafka producer behind the {@link MessageSink} port, with the guarantees of the
- * kafkajs sink (`KafkaMessageSink`): acks from all in-sync replicas, one receipt per message in
+ * kafkajs sink (`KafkaMessageSink`): acks from all in-sync replicas on every request, one receipt per message in
  * order, a message's partition decided once by the sink (`platformaticRecords.ts`), records the
  * broker refuses raised as `ProduceRejectedError`, and after any other failure the producer
  * replaced by a new one (its sends still in flight finish first), so that a client left broken
@@ -78,7 +78,11 @@ export class PlatformaticMessageSink implements MessageSink {
       const topicMetadata = metadata.topics.get(topic);
       if (topicMetadata === undefined) throw new Error(`no metadata for "${topic}"`);
       const produced = this.partitions.toMessages(topic, topicMetadata, messages);
-      const result = await producer.send({ messages: produced });
+      // acks on every send: @platformatic/kafka 2.12.1 never reads a non-idempotent producer's own
+      // `acks` option (`send` does `options.acks ??= idempotent ? ALL : LEADER`, producer.js:202),
+      // so without this the broker acknowledged on the leader's write alone, and a leadership move
+      // before the followers copied it lost an acknowledged record.
+      const result = await producer.send({ messages: produced, acks: ProduceAcks.ALL });
       return receiptsOf(topic, produced, result);
     } catch (error) {
       const translated = translatePlatformaticError(error, topic);
@@ -119,6 +123,8 @@ export class PlatformaticMessageSink implements MessageSink {
   private producerOptions(connection: PlatformaticConnection): PlatformaticProducerOptions {
     return {
       ...connection,
+      // Ignored by the library for a non-idempotent producer (see `send`, which sets it per request);
+      // kept so that the producer's settings say what its requests do.
       acks: ProduceAcks.ALL,
       // The broker's wait for the in-sync replicas, and the client's wait for any one answer.
       timeout: this.requestTimeoutMs,
