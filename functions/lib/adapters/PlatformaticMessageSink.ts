@@ -45,10 +45,10 @@ interface ProducerGeneration {
 
 /**
  * A @platformatic/kafka producer behind the {@link MessageSink} port, with the guarantees of the
- * kafkajs sink (`KafkaMessageSink`): acks from all in-sync replicas on every request, one receipt per message in
- * order, a message's partition decided once by the sink (`platformaticRecords.ts`), records the
- * broker refuses raised as `ProduceRejectedError`, and after any other failure the producer
- * replaced by a new one (its sends still in flight finish first), so that a client left broken
+ * kafkajs sink (`KafkaMessageSink`): acks from all in-sync replicas on every request, one receipt
+ * per message in order, a message's partition decided once by the sink (`platformaticRecords.ts`),
+ * records the broker refuses raised as `ProduceRejectedError`, and after any other failure the
+ * producer replaced by a new one (its sends still in flight finish first), so that a client left broken
  * by a broker that stopped answering mid-connection is never reused in a warm container.
  *
  * Chosen with `KAFKA_PRODUCER=platformatic`; its module is loaded by the first send, so the
@@ -79,9 +79,9 @@ export class PlatformaticMessageSink implements MessageSink {
       if (topicMetadata === undefined) throw new Error(`no metadata for "${topic}"`);
       const produced = this.partitions.toMessages(topic, topicMetadata, messages);
       // acks on every send: @platformatic/kafka 2.12.1 never reads a non-idempotent producer's own
-      // `acks` option (`send` does `options.acks ??= idempotent ? ALL : LEADER`, producer.js:202),
-      // so without this the broker acknowledged on the leader's write alone, and a leadership move
-      // before the followers copied it lost an acknowledged record.
+      // `acks` option (`send` does `options.acks ??= idempotent ? ALL : LEADER`, producer.js:202).
+      // Without it the leader acknowledged its own write alone: a record readers do not see until
+      // the followers copy it, and lost for good if the leader goes before they do.
       const result = await producer.send({ messages: produced, acks: ProduceAcks.ALL });
       return receiptsOf(topic, produced, result);
     } catch (error) {
