@@ -9,6 +9,7 @@ const STACK_FAULT_FILES = [
   "test/integration/stack/lifecycle.test.ts",
   "test/integration/processor/processor.brokerDown.test.ts",
   "test/integration/processor/sinkAcrossBrokers.test.ts",
+  "test/integration/processor/sinkAcrossBrokers.platformatic.test.ts",
   "test/integration/processor/sinkAfterPause.test.ts",
   "test/e2e/emulator.brokerRestart.test.ts",
   "test/e2e/chaos.test.ts",

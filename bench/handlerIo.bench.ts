@@ -11,6 +11,9 @@
  * median of every run's paired ratio (baseline time / handler time, measured back to back). Beside
  * wall time, each side reports the process's CPU time and its Produce requests (kafkajs's
  * instrumentation), which tell where the gap goes: our CPU, or round trips to the broker.
+ * A third side runs the same handler with `KAFKA_PRODUCER=platformatic` (the @platformatic/kafka
+ * sink, same records, acks=-1, same request sizes); its Produce requests are not counted (the
+ * instrumentation is kafkajs's), its ratio against the kafkajs handler is paired the same way.
  * Run alone: `npx tsx bench/handlerIo.bench.ts` (the stack must be up).
  */
 import { fileURLToPath } from "node:url";
@@ -73,6 +76,10 @@ interface ChildResult {
   readonly baseline: SideResult;
   readonly handler: SideResult;
   readonly indexed: SideResult;
+  /** The handler with `KAFKA_PRODUCER=platformatic`, index off as `handler`. */
+  readonly platformatic: SideResult;
+  /** Per run: the kafkajs handler's time / the platformatic handler's time, back to back. */
+  readonly platformaticRatios: readonly number[];
   /** The same processor with in-memory sinks: our own CPU, without the clients' encoding and I/O. */
   readonly inMemory: SideResult;
   /** The median run's Produce requests of each side: when each went out and how long it took. */
@@ -113,6 +120,9 @@ async function runSides(): Promise<ChildResult> {
   // which on DynamoDB Local costs far more than on DynamoDB (SQLite behind every GSI write).
   process.env.DEAD_LETTER_INDEX = "false";
   const plain = createProcessorHandler([pipeline]);
+  process.env.KAFKA_PRODUCER = "platformatic";
+  const platformatic = createProcessorHandler([pipeline]);
+  delete process.env.KAFKA_PRODUCER;
   process.env.DEAD_LETTER_INDEX = "true";
   const indexed = createProcessorHandler([pipeline]);
 
@@ -148,6 +158,7 @@ async function runSides(): Promise<ChildResult> {
       await Promise.all(requests.map((chunk) => producer.send({ topic: TARGET, acks: -1, messages: chunk })));
     },
     handler: invoke(plain.handler),
+    platformatic: invoke(platformatic.handler),
     indexed: invoke(indexed.handler),
     inMemory: async () => {
       capture.topics.clear();
@@ -157,12 +168,14 @@ async function runSides(): Promise<ChildResult> {
   const samples = {
     baseline: [] as Sample[],
     handler: [] as Sample[],
+    platformatic: [] as Sample[],
     indexed: [] as Sample[],
     inMemory: [] as Sample[],
   };
   const timelines = {
     baseline: [] as Timeline[],
     handler: [] as Timeline[],
+    platformatic: [] as Timeline[],
     indexed: [] as Timeline[],
     inMemory: [] as Timeline[],
   };
@@ -183,7 +196,7 @@ async function runSides(): Promise<ChildResult> {
   };
   for (let i = 0; i < WARMUPS; i += 1) for (const once of Object.values(sides)) await once();
   for (let i = 0; i < ITERATIONS; i += 1) {
-    for (const name of ["baseline", "handler", "indexed", "inMemory"] as const) {
+    for (const name of ["baseline", "handler", "platformatic", "indexed", "inMemory"] as const) {
       const s = await sample(sides[name]);
       samples[name].push(s);
       timelines[name].push({ wallMs: s.wallMs, line: describeRequests(log.requests) });
@@ -192,6 +205,7 @@ async function runSides(): Promise<ChildResult> {
   await producer.disconnect();
   await plain.parts.sink.disconnect();
   await indexed.parts.sink.disconnect();
+  await platformatic.parts.sink.disconnect();
   return {
     records: workload.recordCount,
     invalid: workload.invalidCount,
@@ -202,6 +216,8 @@ async function runSides(): Promise<ChildResult> {
     pairedRatios: samples.handler.map((h, i) => (samples.baseline[i] as Sample).wallMs / h.wallMs),
     baseline: medianSide(samples.baseline),
     handler: medianSide(samples.handler),
+    platformatic: medianSide(samples.platformatic),
+    platformaticRatios: samples.platformatic.map((p, i) => (samples.handler[i] as Sample).wallMs / p.wallMs),
     indexed: medianSide(samples.indexed),
     inMemory: medianSide(samples.inMemory),
     timelines: { baseline: medianTimeline(timelines.baseline), handler: medianTimeline(timelines.handler) },
@@ -266,6 +282,12 @@ export const benchmark: Benchmark = async (context) => {
   const handlerRate = perSecond(result.records, result.handler.wallMs);
   const baselineRate = perSecond(result.records, result.baseline.wallMs);
   const indexedRate = perSecond(result.records, result.indexed.wallMs);
+  const platformaticRate = perSecond(result.records, result.platformatic.wallMs);
+  const platformaticRatio = median(children.flatMap((c) => c.platformaticRatios));
+  const platformaticPerProcess = children.map((c) => median(c.platformaticRatios));
+  const platformaticVsBaseline = median(
+    children.flatMap((c) => c.platformaticRatios.map((r, i) => r * (c.pairedRatios[i] ?? Number.NaN))),
+  );
   const side = (s: SideResult) =>
     `${s.wallMs.toFixed(0)} ms wall, ${s.cpuMs.toFixed(0)} ms CPU, ${s.produceRequests} Produce requests (${s.brokerMs} ms of broker time)`;
   return {
@@ -276,6 +298,8 @@ export const benchmark: Benchmark = async (context) => {
       `  the median run's Produce requests (sent at, took): baseline ${result.timelines.baseline}; handler ${result.timelines.handler}`,
       `ratio handler/baseline: ${ratio.toFixed(2)} (median of the ${PROCESSES * ITERATIONS} paired runs; per process ${perProcess.map((r) => r.toFixed(2)).join(", ")}); peak RSS of the child process ${result.peakRssMiB} MiB (the parent: ${peakRssMiB()} MiB)`,
       `where the handler's time goes: the same processor with in-memory sinks takes ${result.inMemory.cpuMs.toFixed(0)} ms CPU (${result.inMemory.wallMs.toFixed(0)} ms wall); kafkajs's encoding and I/O of the outputs, the baseline, ${result.baseline.cpuMs.toFixed(0)} ms CPU`,
+      `handler with KAFKA_PRODUCER=platformatic (@platformatic/kafka, acks=-1): ${formatRate(platformaticRate)}; ${result.platformatic.wallMs.toFixed(0)} ms wall, ${result.platformatic.cpuMs.toFixed(0)} ms CPU (Produce requests not counted: the instrumentation is kafkajs's)`,
+      `ratio kafkajs handler / platformatic handler (wall, paired): ${platformaticRatio.toFixed(2)} (per process ${platformaticPerProcess.map((r) => r.toFixed(2)).join(", ")}); CPU ${result.handler.cpuMs.toFixed(0)} vs ${result.platformatic.cpuMs.toFixed(0)} ms (${(result.handler.cpuMs / result.platformatic.cpuMs).toFixed(2)}x); platformatic handler vs the kafkajs baseline: ${platformaticVsBaseline.toFixed(2)}`,
       `with the DynamoDB dead-letter index as well (DynamoDB Local): ${formatRate(indexedRate)}, ratio ${(indexedRate / baselineRate).toFixed(2)}; ${side(result.indexed)}`,
     ],
     ratios: [
@@ -287,6 +311,15 @@ export const benchmark: Benchmark = async (context) => {
           `${formatRate(handlerRate)} vs ${formatRate(baselineRate)} (acks=all; CPU ${result.handler.cpuMs.toFixed(0)} vs ` +
           `${result.baseline.cpuMs.toFixed(0)} ms, ${result.handler.produceRequests} vs ${result.baseline.produceRequests} Produce requests); ` +
           `${result.records} records, ${result.invalid} dead letters; bundled; median of ${PROCESSES} processes × ${ITERATIONS} paired runs (per process ${perProcess.map((r) => r.toFixed(2)).join(", ")})`,
+      },
+      {
+        measure:
+          "whole handler with KAFKA_PRODUCER=platformatic vs the same handler with kafkajs (issue 11: an option if it measurably wins)",
+        ratio: platformaticRatio,
+        goal: { atLeast: 1 },
+        detail:
+          `${formatRate(platformaticRate)} vs ${formatRate(handlerRate)} (acks=all; CPU ${result.platformatic.cpuMs.toFixed(0)} vs ` +
+          `${result.handler.cpuMs.toFixed(0)} ms); vs the kafkajs baseline ${platformaticVsBaseline.toFixed(2)}; median of ${PROCESSES} processes × ${ITERATIONS} paired runs (per process ${platformaticPerProcess.map((r) => r.toFixed(2)).join(", ")})`,
       },
     ],
   };

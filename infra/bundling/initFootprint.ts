@@ -31,6 +31,7 @@ export async function initFootprint(entry: string): Promise<InitFootprint> {
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     banner: { js: LAMBDA_BUNDLE.banner },
     external: [...LAMBDA_BUNDLE.externalModules],
+    alias: { ...LAMBDA_BUNDLE.alias },
     logLevel: "silent",
   });
   const { outputs } = result.metafile as Metafile;

@@ -29,6 +29,14 @@ export const LAMBDA_BUNDLE = {
    * neither reads nor parses (issue 11). ESM only; esbuild needs an output directory for it.
    */
   splitting: true,
+  /**
+   * @platformatic/kafka's WebAssembly helpers (CRC-32C, lz4, snappy) read `native.wasm` next to
+   * their module at load, which a bundle does not have; their `bundled` entry embeds the same
+   * bytes. Only the `KAFKA_PRODUCER=platformatic` chunk imports them.
+   */
+  alias: { "@platformatic/wasm-utils": "@platformatic/wasm-utils/bundled" } as Readonly<
+    Record<string, string>
+  >,
 } as const;
 
 /** The entry's output file name: Lambda's handler `index.handler` finds `index.mjs`. */
@@ -60,6 +68,7 @@ export async function buildLambdaBundle(entry: string, outfile: string): Promise
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     banner: { js: LAMBDA_BUNDLE.banner },
     external: [...LAMBDA_BUNDLE.externalModules],
+    alias: { ...LAMBDA_BUNDLE.alias },
     logLevel: "silent",
   });
   return outfile;
@@ -86,6 +95,7 @@ export function splitBundleCommand(entry: string, outputDir: string): string {
     `--main-fields=${LAMBDA_BUNDLE.mainFields.join(",")}`,
     `--banner:js=${LAMBDA_BUNDLE.banner}`,
     ...LAMBDA_BUNDLE.externalModules.map((name) => `--external:${name}`),
+    ...Object.entries(LAMBDA_BUNDLE.alias).map(([name, target]) => `--alias:${name}=${target}`),
     ...(LAMBDA_BUNDLE.splitting ? ["--splitting"] : []),
     `--outdir=${outputDir}`,
     `--entry-names=${ENTRY_NAME}`,

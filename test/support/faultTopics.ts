@@ -12,8 +12,12 @@ import { topicSpec } from "../../stack/topology";
 import { uniqueName } from "./names";
 
 export interface FaultTopics {
-  /** A new topic with replication factor 3, deleted after the file. */
-  readonly newTopic: (prefix: string, numPartitions: number) => Promise<string>;
+  /** A new topic with replication factor 3 (and the given topic configs), deleted after the file. */
+  readonly newTopic: (
+    prefix: string,
+    numPartitions: number,
+    configEntries?: Readonly<Record<string, string>>,
+  ) => Promise<string>;
 }
 
 export function useFaultTopics(clientId: string): FaultTopics {
@@ -36,10 +40,10 @@ export function useFaultTopics(clientId: string): FaultTopics {
   });
 
   return {
-    newTopic: async (prefix, numPartitions) => {
+    newTopic: async (prefix, numPartitions, configEntries = {}) => {
       const topic = uniqueName(prefix);
       topics.push(topic);
-      await ensureTopics(admin, [topicSpec(topic, { numPartitions, replicationFactor: 3 })]);
+      await ensureTopics(admin, [topicSpec(topic, { numPartitions, replicationFactor: 3, configEntries })]);
       return topic;
     },
   };

@@ -23,12 +23,34 @@ describe("loadConfig defaults", () => {
       saslPassword: undefined,
       requestTimeoutMs: 10_000,
       compression: "none",
+      producer: "kafkajs",
     });
   });
 
   it("compresses produce requests only when told to", () => {
     expect(loadConfig({ KAFKA_COMPRESSION: "gzip" }).kafka.compression).toBe("gzip");
   });
+
+  it("produces with @platformatic/kafka only when told to, over PLAINTEXT or TLS", () => {
+    expect(loadConfig({ KAFKA_PRODUCER: "platformatic" }).kafka.producer).toBe("platformatic");
+    expect(loadConfig({ KAFKA_PRODUCER: "platformatic", KAFKA_SSL: "true" }).kafka).toMatchObject({
+      producer: "platformatic",
+      ssl: true,
+    });
+  });
+
+  it.each(["scram-sha-256", "scram-sha-512", "iam"])(
+    "refuses KAFKA_PRODUCER=platformatic with KAFKA_AUTH=%s instead of connecting without it",
+    (auth) => {
+      expect(() =>
+        loadConfig({
+          KAFKA_PRODUCER: "platformatic",
+          KAFKA_AUTH: auth,
+          KAFKA_SASL_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:1:secret:x",
+        }),
+      ).toThrow(expect.objectContaining({ name: "ConfigError", variable: "KAFKA_PRODUCER" }));
+    },
+  );
 
   it("names the local bucket and tables", () => {
     expect(config.archive).toEqual({ bucket: "dead-letters-local", prefix: "dead-letters" });
@@ -176,6 +198,7 @@ describe("loadConfig rejects bad values, naming the variable", () => {
     ["KAFKA_AUTH", "plain", /must be one of none, scram-sha-256, scram-sha-512, iam, got "plain"/],
     ["FAILURE_KEY_NAME", "offset", /must be one of partition, topic-partition/],
     ["KAFKA_COMPRESSION", "zstd", /must be one of none, gzip, got "zstd"/],
+    ["KAFKA_PRODUCER", "rdkafka", /must be one of kafkajs, platformatic, got "rdkafka"/],
     ["S3_ENDPOINT", "not a url", /must be a URL such as http:\/\/127\.0\.0\.1:9000/],
     ["DYNAMODB_ENDPOINT", "ftp://127.0.0.1:8000", /must be an http\(s\) URL/],
     [

@@ -72,7 +72,7 @@ export async function tlsOptions(
  * A {@link SecretReader} over one Secrets Manager client, loaded with its module by the first read
  * (issue 11: INIT loads only what the configuration needs; IAM and plaintext read no secret).
  */
-function lazySecretReader(
+export function lazySecretReader(
   aws: Pick<AwsConfig, "region" | "connectTimeoutMs" | "requestTimeoutMs">,
 ): SecretReader {
   let secrets: Promise<KafkaSecrets> | undefined;

@@ -6,7 +6,7 @@ import { isProgrammingError, ProduceRejectedError, TransientError } from "../cor
  * connections, even authorization) is treated as transient: a record is never lost because a
  * dependency misbehaved, and the mapping's limits bound how long it is retried.
  */
-const RECORD_REJECTIONS: ReadonlySet<string> = new Set([
+export const RECORD_REJECTIONS: ReadonlySet<string> = new Set([
   "MESSAGE_TOO_LARGE",
   "RECORD_LIST_TOO_LARGE",
   "INVALID_RECORD",

@@ -38,11 +38,7 @@ export function createProcessor(
   logger: ProcessorLogger,
 ): ProcessorParts {
   checkSourceTopics(config, pipelines);
-  const sink = new KafkaMessageSink({
-    kafka: () => createKafka(config.kafka, config.aws, logger),
-    requestTimeoutMs: config.kafka.requestTimeoutMs,
-    compression: config.kafka.compression,
-  });
+  const sink = createSink(config, logger);
   const created: { destroy(): void }[] = [];
   const s3 = loadOnce(async () => {
     const { S3Client } = await import("./s3Adapters");
@@ -125,6 +121,40 @@ export function createProcessor(
     for (const client of created.splice(0)) client.destroy();
   };
   return { processor, sink, archive, destroyClients };
+}
+
+/**
+ * The producer behind the processor's sink: kafkajs by default; with `KAFKA_PRODUCER=platformatic`
+ * the @platformatic/kafka sink, whose module (a chunk of its own) is loaded by the first send, so
+ * the default bundle's INIT never reads it and a container that never sends never loads it.
+ */
+function createSink(config: Config, logger: ProcessorLogger): ProcessorParts["sink"] {
+  const { kafka } = config;
+  if (kafka.producer === "kafkajs") {
+    return new KafkaMessageSink({
+      kafka: () => createKafka(kafka, config.aws, logger),
+      requestTimeoutMs: kafka.requestTimeoutMs,
+      compression: kafka.compression,
+    });
+  }
+  let loaded = false;
+  const platformatic = loadOnce(async () => {
+    const { PlatformaticMessageSink, platformaticConnection } = await import("./platformaticAdapters");
+    return new PlatformaticMessageSink({
+      connection: () => platformaticConnection(kafka, config.aws),
+      requestTimeoutMs: kafka.requestTimeoutMs,
+      compression: kafka.compression,
+    });
+  });
+  return {
+    send: async (topic, messages) => {
+      loaded = true;
+      return (await platformatic()).send(topic, messages);
+    },
+    disconnect: async () => {
+      if (loaded) await (await platformatic()).disconnect();
+    },
+  };
 }
 
 /** A DynamoDB client for `config`, its SDK module loaded by this call (see `deferred.ts`). */

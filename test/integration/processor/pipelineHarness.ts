@@ -7,7 +7,7 @@ import type { Context } from "aws-lambda";
 import { type Admin, Kafka, type Message } from "kafkajs";
 import { buildInvocationEvent, toPolledRecord } from "../../../emulator/eventBuilder";
 import { deadLetterKey, parseDeadLetterItem } from "../../../functions/lib/adapters/DynamoDeadLetterIndex";
-import { loadConfig } from "../../../functions/lib/config";
+import { type KafkaProducer, loadConfig } from "../../../functions/lib/config";
 import type { DeadLetterEnvelope } from "../../../functions/lib/core/deadLetter";
 import type { KafkaBatchResponse, KafkaEvent } from "../../../functions/lib/core/types";
 import { dynamoClientConfig, s3ClientConfig } from "../../../functions/lib/lambda/createProcessor";
@@ -67,6 +67,15 @@ function processorBundle(entry: string): Promise<string> {
     bundles.set(entry, bundle);
   }
   return bundle;
+}
+
+/**
+ * `PipelineHarness.create` with `KAFKA_PRODUCER=producer`, for tests that every producer behind
+ * the sink port must pass (`describe.each(KAFKA_PRODUCERS)`); topic names say which producer.
+ */
+export function producerHarness(producer: KafkaProducer) {
+  return (name: string, env: Record<string, string> = {}): Promise<PipelineHarness> =>
+    PipelineHarness.create(`${name}-${producer}`, { KAFKA_PRODUCER: producer, ...env });
 }
 
 /**

@@ -46,4 +46,17 @@ describe("what INIT of the processor bundle reads", () => {
       ).toBe(true);
     }
   });
+
+  it("leaves @platformatic/kafka (KAFKA_PRODUCER=platformatic) to a chunk of its own", () => {
+    expect(atInit.filter((file) => file.includes("node_modules/@platformatic/"))).toEqual([]);
+    for (const module of [
+      "node_modules/@platformatic/kafka/",
+      "functions/lib/adapters/PlatformaticMessageSink.ts",
+    ]) {
+      expect(
+        onDemand.some((file) => file.includes(module)),
+        module,
+      ).toBe(true);
+    }
+  });
 });
