@@ -5,46 +5,26 @@
  */
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { type Admin, Kafka } from "kafkajs";
+import { Kafka } from "kafkajs";
 import { bundleHandler } from "../emulator/bundleHandler";
-import { consumerLag } from "../emulator/consumerLag";
-import { EventSourceMappingEmulator, type SandboxOptions } from "../emulator/EventSourceMappingEmulator";
 import { loadHandler } from "../emulator/loadHandler";
-import { silentEmulatorLogger } from "../emulator/logger";
 import { endOffsets } from "../emulator/reconcile/readTopic";
 import { produceSamples } from "../emulator/samples/produceSamples";
 import { sampleStream } from "../emulator/samples/sampleStream";
-import { resolveMappingSettings } from "../emulator/settings";
-import type { KafkaLambdaHandler } from "../emulator/types";
 import { loadConfig } from "../functions/lib/config";
 import { localKafkaConfig } from "../stack/clients";
 import { ensureTopics } from "../stack/provision";
 import { startStack } from "../stack/stack";
 import { DEFAULT_PARTITIONS, topicSpec } from "../stack/topology";
 import type { Benchmark } from "./benchmark";
-import { eventFormatCost, type InvocationFigures, instrumentHandler } from "./emulatorBreakdown";
+import { eventFormatCost, instrumentHandler } from "./emulatorBreakdown";
+import { BATCH_SIZE, consumeThenProduce, type PathResult, SOURCE, throughEmulator } from "./emulatorPaths";
 import { passThroughHandler } from "./passThroughHandler";
 
-const SOURCE = "employees";
 const RECORDS = 60_000;
-const BATCH_SIZE = 5_000;
 /** Alternating rounds, best of each kept: a neighbour's burst on a shared machine should not decide. */
 const ROUNDS = 3;
-const PATH_LIMIT_MS = 90_000;
 const GOAL_RATIO = 0.8;
-
-interface PathResult {
-  readonly recordsPerSecond: number;
-  readonly elapsedMs: number;
-  /** CPU time of this process (every thread) over the same span; a sandbox's children not included. */
-  readonly cpuMs: number;
-  readonly lag: number;
-  readonly written: number;
-  /** The sandboxes' REPORT figures, for the sandboxed path. */
-  readonly runtime?: string;
-  /** Time inside the in-process function and how many invocations overlapped. */
-  readonly inside?: InvocationFigures;
-}
 
 export const benchmark: Benchmark = async ({ log, scale }) => {
   await startStack({ log });
@@ -88,6 +68,7 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
       passThrough: [] as PathResult[],
       real: [] as PathResult[],
       sandboxed: [] as PathResult[],
+      platformatic: [] as PathResult[],
     };
     for (let round = 1; round <= ROUNDS; round += 1) {
       const brokers = config.kafka.brokers;
@@ -139,13 +120,33 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
           },
         },
       );
+      // The sandboxes again with the opt-in second producer (INIT reads KAFKA_PRODUCER).
+      const platformaticRun = await throughEmulator(
+        kafka,
+        admin,
+        brokers,
+        start,
+        count,
+        `${run}.platformatic.${round}`,
+        topics.emulated,
+        {
+          sandbox: {
+            module: bundle,
+            environment: { KAFKA_PRODUCER: "platformatic" },
+            functionLog: () => undefined,
+            provisionedConcurrency: DEFAULT_PARTITIONS,
+          },
+        },
+      );
+      results.platformatic.push(platformaticRun);
       results.loop.push(loopRun);
       results.passThrough.push(passRun);
       results.real.push(realWithFigures);
       results.sandboxed.push(sandboxRun);
       log(
         `round ${round}: loop ${rate(loopRun)}, emulator + pass-through ${rate(passRun)}, ` +
-          `emulator + processor ${rate(realRun)}, in sandboxes ${rate(sandboxRun)} records/s`,
+          `emulator + processor ${rate(realRun)}, in sandboxes ${rate(sandboxRun)}, ` +
+          `in sandboxes with KAFKA_PRODUCER=platformatic ${rate(platformaticRun)} records/s`,
       );
     }
     await passThrough.close();
@@ -153,6 +154,12 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
     const pass = best(results.passThrough);
     const emulated = best(results.real);
     const sandboxed = best(results.sandboxed);
+    const platformatic = best(results.platformatic);
+    const platformaticRatios = results.platformatic.map(
+      (r, i) => r.recordsPerSecond / (results.loop[i] as PathResult).recordsPerSecond,
+    );
+    const platformaticRatio =
+      [...platformaticRatios].sort((a, b) => a - b)[Math.floor(platformaticRatios.length / 2)] ?? Number.NaN;
     // Each round runs the paths back to back, so a round's ratio is a paired comparison; the median
     // of the rounds' ratios is less at the mercy of one path's lucky round than best against best.
     const roundRatios = results.real.map(
@@ -173,6 +180,7 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
         `emulator + pass-through handler:         ${fmt(pass)}  (the emulator's own cost: ratio ${(pass.recordsPerSecond / loop.recordsPerSecond).toFixed(2)})`,
         `emulator + processor handler (bundled):  ${fmt(emulated)}  (${emulated.runtime})`,
         `the same in sandbox processes:           ${fmt(sandboxed)}  (sandbox / in process: ${(sandboxed.recordsPerSecond / emulated.recordsPerSecond).toFixed(2)}; ${sandboxed.runtime})`,
+        `the same sandboxes, KAFKA_PRODUCER=platformatic: ${fmt(platformatic)}  (${platformatic.runtime})`,
         `where the emulated path's time goes (its best round): ${inside?.invocations} invocations, at most ${inside?.maxConcurrent} at once ` +
           `(each batch's event held up to ${inside?.maxPartitionsPerBatch} partitions, and a partition is never in two invocations), ` +
           `${((inside?.insideMs ?? 0) / 1000).toFixed(2)} s inside the function of the path's ${(emulated.elapsedMs / 1000).toFixed(2)} s`,
@@ -193,6 +201,14 @@ export const benchmark: Benchmark = async ({ log, scale }) => {
           detail:
             `median of ${ROUNDS} rounds' ratios (${roundRatios.map((r) => r.toFixed(2)).join(", ")}); best of each ${rate(emulated)} vs ${rate(loop)} records/s; ` +
             `${count} records, ${DEFAULT_PARTITIONS} partitions; emulator + pass-through ${rate(pass)}`,
+        },
+        {
+          measure: "emulator + processor in sandboxes with KAFKA_PRODUCER=platformatic vs the same loop",
+          ratio: platformaticRatio,
+          goal: { atLeast: GOAL_RATIO },
+          detail:
+            `median of ${ROUNDS} rounds' ratios (${platformaticRatios.map((r) => r.toFixed(2)).join(", ")}); best ${rate(platformatic)} vs ${rate(loop)} records/s; ` +
+            `kafkajs in the same sandboxes ${rate(sandboxed)}`,
         },
       ],
     };
@@ -239,162 +255,4 @@ function fmt(result: PathResult): string {
     `${result.recordsPerSecond.toFixed(0).padStart(7)} records/s (${(result.elapsedMs / 1000).toFixed(2)} s, CPU ${(result.cpuMs / 1000).toFixed(2)} s,` +
     ` ${result.written} written, lag at the end ${result.lag})`
   );
-}
-
-/**
- * The baseline: what any Kafka consumer does at the least, copying each fetched batch to the target
- * with the same acks (all) and committing after each batch. Timed from the first fetched record to
- * the last acknowledged write, like the emulated path.
- */
-async function consumeThenProduce(
-  kafka: Kafka,
-  admin: Admin,
-  start: ReadonlyMap<number, number>,
-  target: string,
-  count: number,
-  groupId: string,
-): Promise<PathResult> {
-  const already = sum([...(await endOffsets(kafka, target)).values()]);
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250 });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topic: SOURCE, fromBeginning: false });
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    for (const [partition, offset] of start)
-      consumer.seek({ topic: SOURCE, partition, offset: String(offset) });
-  });
-  let first: number | undefined;
-  let last = 0;
-  let copied = 0;
-  let cpuAtFirst: NodeJS.CpuUsage | undefined;
-  let cpuUsed: NodeJS.CpuUsage = { user: 0, system: 0 };
-  try {
-    await withLimit(
-      new Promise<void>((resolve, reject) => {
-        consumer
-          .run({
-            autoCommit: false,
-            eachBatch: async ({ batch, resolveOffset }) => {
-              const from = start.get(batch.partition) ?? 0;
-              const messages = batch.messages.filter((m) => Number(m.offset) >= from);
-              if (messages.length === 0) return;
-              first ??= Date.now();
-              cpuAtFirst ??= process.cpuUsage();
-              await producer.send({
-                topic: target,
-                acks: -1,
-                messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })),
-              });
-              const next = String(Number(batch.lastOffset()) + 1);
-              resolveOffset(batch.lastOffset());
-              await consumer.commitOffsets([{ topic: SOURCE, partition: batch.partition, offset: next }]);
-              copied += messages.length;
-              if (copied >= count) {
-                last = Date.now();
-                cpuUsed = process.cpuUsage(cpuAtFirst);
-                resolve();
-              }
-            },
-          })
-          .catch(reject);
-      }),
-      "the consume-then-produce loop",
-    );
-  } finally {
-    await consumer.disconnect();
-    await producer.disconnect();
-  }
-  const elapsedMs = last - (first ?? last);
-  return {
-    elapsedMs,
-    cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
-    recordsPerSecond: (copied / elapsedMs) * 1000,
-    lag: sum((await consumerLag(admin, groupId, [SOURCE])).map((p) => p.lag)),
-    written: sum([...(await endOffsets(kafka, target)).values()]) - already,
-  };
-}
-
-async function throughEmulator(
-  kafka: Kafka,
-  admin: Admin,
-  brokers: readonly string[],
-  start: ReadonlyMap<number, number>,
-  count: number,
-  groupId: string,
-  target: string,
-  fn: { handler: KafkaLambdaHandler } | { sandbox: SandboxOptions },
-): Promise<PathResult> {
-  const already = sum([...(await endOffsets(kafka, target)).values()]);
-  let first: number | undefined;
-  let last = 0;
-  let cpuAtFirst: NodeJS.CpuUsage | undefined;
-  let cpuUsed: NodeJS.CpuUsage = { user: 0, system: 0 };
-  const emulator: EventSourceMappingEmulator = new EventSourceMappingEmulator({
-    ...fn,
-    connection: { brokers, ssl: false, sasl: undefined, clientId: "bench-emulator" },
-    settings: resolveMappingSettings({
-      topics: [SOURCE],
-      groupId,
-      startingPosition: "LATEST",
-      batchSize: BATCH_SIZE,
-      timeoutS: 60,
-      // Lambda runs up to one invocation per partition at once; so does the emulator here.
-      concurrency: DEFAULT_PARTITIONS,
-      // Headroom for a 5,000-record batch, so the memory limit is not what is measured.
-      memorySizeMb: 2048,
-    }),
-    initialOffsets: [...start].map(([partition, offset]) => ({ topic: SOURCE, partition, offset })),
-    logger: silentEmulatorLogger,
-    onProgress: (stats) => {
-      if (first === undefined && stats.polled > 0) {
-        first = Date.now();
-        cpuAtFirst = process.cpuUsage();
-      }
-      if (
-        last === 0 &&
-        stats.succeeded + stats.partialResponses > 0 &&
-        stats.polled >= count &&
-        stats.outstanding === 0
-      ) {
-        last = Date.now();
-        cpuUsed = process.cpuUsage(cpuAtFirst);
-        emulator.stop();
-      }
-    },
-  });
-  const result = await withLimit(emulator.run(), "the emulated path");
-  if (result.stats.outstanding > 0 || last === 0)
-    throw new Error(`the emulated path stopped early: ${JSON.stringify(result.stats)}`);
-  const elapsedMs = last - (first ?? last);
-  const r = result.stats.runtime;
-  return {
-    elapsedMs,
-    cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
-    recordsPerSecond: (count / elapsedMs) * 1000,
-    lag: sum((await consumerLag(admin, groupId, [SOURCE])).map((p) => p.lag)),
-    written: sum([...(await endOffsets(kafka, target)).values()]) - already,
-    runtime:
-      `invocation p50 ${r.durationP50Ms.toFixed(0)} ms, p99 ${r.durationP99Ms.toFixed(0)} ms` +
-      ("sandbox" in fn ? `, ${r.coldStarts} cold starts, max memory ${r.maxMemoryUsedMb} MB` : ""),
-  };
-}
-
-async function withLimit<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what} did not finish within ${PATH_LIMIT_MS / 1000} s`)),
-      PATH_LIMIT_MS,
-    );
-  });
-  try {
-    return await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function sum(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0);
 }
