@@ -5,6 +5,7 @@ import type { DeliveryReceipt, MessageSink } from "../core/ports";
 import type { OutgoingMessage } from "../core/types";
 import { translateKafkaError } from "./kafkaErrors";
 import { PartitionChoices } from "./kafkaPartitioning";
+import { sharedOnSuccess } from "./sharedOnSuccess";
 
 export interface KafkaMessageSinkOptions {
   /** The client, or how to build it on first use (SCRAM credentials come from Secrets Manager). */
@@ -50,11 +51,12 @@ export class KafkaMessageSink implements MessageSink {
   private readonly compression: CompressionTypes;
   private generation: ProducerGeneration | undefined;
   /** Built once: a replaced producer reuses the client (and its SCRAM credentials or certificates). */
-  private kafka: Promise<Kafka> | undefined;
+  private readonly client: () => Promise<Kafka>;
   private readonly partitions = new PartitionChoices();
 
-  constructor(private readonly options: KafkaMessageSinkOptions) {
+  constructor(options: KafkaMessageSinkOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.client = sharedOnSuccess(options.kafka);
     this.compression = COMPRESSION_TYPES[options.compression ?? "none"];
   }
 
@@ -119,19 +121,6 @@ export class KafkaMessageSink implements MessageSink {
       // Short client-side retries: the processor retries with its own deadline-aware backoff.
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
     });
-  }
-
-  private client(): Promise<Kafka> {
-    const { kafka } = this.options;
-    if (typeof kafka !== "function") return Promise.resolve(kafka);
-    if (this.kafka === undefined) {
-      const built = kafka();
-      this.kafka = built;
-      built.catch(() => {
-        if (this.kafka === built) this.kafka = undefined;
-      });
-    }
-    return this.kafka;
   }
 }
 

@@ -11,6 +11,7 @@ import {
   receiptsOf,
   type TopicPartitions,
 } from "./platformaticRecords";
+import { sharedOnSuccess } from "./sharedOnSuccess";
 
 /** The part of a @platformatic/kafka producer the sink uses (a fake one in unit tests). */
 export interface PlatformaticProducer {
@@ -58,12 +59,13 @@ export class PlatformaticMessageSink implements MessageSink {
   private readonly requestTimeoutMs: number;
   private generation: ProducerGeneration | undefined;
   /** Resolved once: a replaced producer reuses the settings (and the TLS secrets read for them). */
-  private connection: Promise<PlatformaticConnection> | undefined;
+  private readonly settings: () => Promise<PlatformaticConnection>;
   private readonly partitions = new PlatformaticPartitions();
   private readonly createProducer: (options: PlatformaticProducerOptions) => PlatformaticProducer;
 
   constructor(private readonly options: PlatformaticMessageSinkOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.settings = sharedOnSuccess(options.connection);
     this.createProducer =
       options.createProducer ?? ((settings) => new Producer<Buffer, Buffer, Buffer, Buffer>(settings));
   }
@@ -141,19 +143,6 @@ export class PlatformaticMessageSink implements MessageSink {
       // IDEMPOTENT_WRITE on the cluster) and would retry forever; duplicates are at-least-once.
       idempotent: false,
     };
-  }
-
-  private settings(): Promise<PlatformaticConnection> {
-    const { connection } = this.options;
-    if (typeof connection !== "function") return Promise.resolve(connection);
-    if (this.connection === undefined) {
-      const built = connection();
-      this.connection = built;
-      built.catch(() => {
-        if (this.connection === built) this.connection = undefined;
-      });
-    }
-    return this.connection;
   }
 }
 
