@@ -18,6 +18,7 @@ import { type Admin, Kafka } from "kafkajs";
 import { type Config, loadConfig } from "../functions/lib/config";
 import { localDynamoDbClientConfig, localKafkaConfig, localS3ClientConfig } from "./clients";
 import { replicationDefaults } from "./kafkaCluster";
+import { kafkaErrorType } from "./kafkaErrorType";
 import type { StackTopology, TableSpec, TopicSpec } from "./topology";
 
 const REPLICATION_FACTOR = "default.replication.factor";
@@ -195,9 +196,7 @@ async function waitForLeaders(admin: Admin, topics: readonly TopicSpec[]): Promi
 }
 
 function isMetadataLag(error: unknown): boolean {
-  // kafkajs's own retries end in KafkaJSNumberOfRetriesExceeded, which carries the broker's error.
-  const { type, originalError } = error as { type?: string; originalError?: { type?: string } };
-  return METADATA_LAG.has(type ?? originalError?.type ?? "");
+  return METADATA_LAG.has(kafkaErrorType(error) ?? "");
 }
 
 async function defaultReplicationFactor(admin: Admin): Promise<number> {

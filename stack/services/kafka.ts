@@ -2,6 +2,7 @@
  * Apache Kafka in KRaft mode from its own jars: one node, or each node of a cluster, acting as
  * broker and controller.
  */
+
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -12,6 +13,7 @@ import { localKafkaConfig } from "../clients";
 import { KAFKA_VERSION, LOG4J_VERSION, LOOPBACK } from "../constants";
 import { StackError } from "../errors";
 import type { KafkaCluster, KafkaNode } from "../kafkaCluster";
+import { kafkaErrorType } from "../kafkaErrorType";
 import type { LaunchContext, ServiceContext, ServiceDefinition, ServiceInstance } from "../types";
 
 /**
@@ -200,11 +202,22 @@ export const kafkaService: ServiceDefinition = {
       if (!brokers.some((b) => b.nodeId === node.nodeId)) {
         throw new Error(`node ${node.nodeId} answers but has not registered with the controller yet`);
       }
+    } catch (error) {
+      // kafkajs asks for every topic's metadata and fails on any partition without a leader: a
+      // topic whose only replicas are on a stopped node. The node answered with the cluster's
+      // metadata, which a KRaft broker serves only once it has caught up and been unfenced, so it
+      // is up; the leaderless topic waits for its own broker. Without this, healing a cluster whose
+      // killed broker held a single-replica topic waited for the two healthy nodes forever.
+      if (!isLeaderlessPartition(error)) throw error;
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
   },
 };
+
+function isLeaderlessPartition(error: unknown): boolean {
+  return kafkaErrorType(error) === "LEADER_NOT_AVAILABLE";
+}
 
 function nodeOf(context: ServiceContext, instance: ServiceInstance): KafkaNode {
   const node = context.kafka.nodes.find((n) => n.name === instance.name);

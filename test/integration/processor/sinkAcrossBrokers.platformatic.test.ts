@@ -24,7 +24,6 @@ import { describe, expect, it } from "vitest";
 import { readTopic } from "../../../emulator/reconcile/readTopic";
 import { PlatformaticMessageSink } from "../../../functions/lib/adapters/PlatformaticMessageSink";
 import { loadConfig } from "../../../functions/lib/config";
-import type { DeliveryReceipt } from "../../../functions/lib/core/ports";
 import { localKafkaConfig } from "../../../stack/clients";
 import {
   healCluster,
@@ -35,6 +34,7 @@ import {
 } from "../../../stack/cluster";
 import { requireOwnBrokers } from "../../support/cluster";
 import { useFaultTopics } from "../../support/faultTopics";
+import { type Acknowledged, checkReceipts } from "../../support/receiptCheck";
 
 const PARTITIONS = 6;
 const NODES = [1, 2, 3] as const;
@@ -42,11 +42,6 @@ const NODES = [1, 2, 3] as const;
 const RESENDS = 3;
 /** The rounds stop here whatever happened, so the test stays under 60 s. */
 const ROUNDS_MS = 30_000;
-
-interface Acknowledged {
-  readonly id: string;
-  readonly receipt: DeliveryReceipt;
-}
 
 describe("PlatformaticMessageSink across three brokers while a leadership moves", () => {
   const kafka = new Kafka(localKafkaConfig({ clientId: "it-sink-across-brokers-plt" }));
@@ -118,20 +113,7 @@ describe("PlatformaticMessageSink across three brokers while a leadership moves"
     }
     await healCluster();
 
-    const stored = new Map<string, string>();
-    for (const record of await readTopic(kafka, topic, new Map(), 60_000)) {
-      const { id } = JSON.parse(record.value?.toString() ?? "{}") as { id?: string };
-      stored.set(`${record.partition}:${record.offset}`, id ?? "(no id)");
-    }
-    const storedIds = new Set(stored.values());
-    const wrongReceipts = acknowledged
-      .filter(({ id, receipt }) => stored.get(`${receipt.partition}:${receipt.offset}`) !== id)
-      .map(({ id, receipt }) => ({
-        id,
-        receipt: `${receipt.partition}:${receipt.offset}`,
-        holds: stored.get(`${receipt.partition}:${receipt.offset}`) ?? "nothing",
-      }));
-    const notInTopic = acknowledged.filter(({ id }) => !storedIds.has(id));
+    const { wrongReceipts, notInTopic } = await checkReceipts(kafka, topic, acknowledged);
     console.info(
       `[sinkAcrossBrokers.platformatic] ${((Date.now() - began) / 1000).toFixed(1)} s: ${counts.sends} sends ` +
         `(${counts.refused} refused), ${acknowledged.length} messages acknowledged, ` +

@@ -22,13 +22,13 @@
 import { randomUUID } from "node:crypto";
 import { Kafka, type LogEntry, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
-import { readTopic } from "../../../emulator/reconcile/readTopic";
 import { KafkaMessageSink } from "../../../functions/lib/adapters/KafkaMessageSink";
 import type { DeliveryReceipt } from "../../../functions/lib/core/ports";
 import { localKafkaConfig } from "../../../stack/clients";
 import { healCluster, moveLeadership, partitionStates } from "../../../stack/cluster";
 import { requireOwnBrokers } from "../../support/cluster";
 import { useFaultTopics } from "../../support/faultTopics";
+import { type Acknowledged, checkReceipts } from "../../support/receiptCheck";
 
 const PARTITIONS = 6;
 const NODES = [1, 2, 3] as const;
@@ -70,11 +70,6 @@ function trapSize(before: Layout, after: Layout, start: number, moved: number): 
     if (acknowledged && misplaced) return size;
   }
   return undefined;
-}
-
-interface Acknowledged {
-  readonly id: string;
-  readonly receipt: DeliveryReceipt;
 }
 
 describe("KafkaMessageSink across three brokers while a leadership moves (issue 9 item 1)", () => {
@@ -174,20 +169,7 @@ describe("KafkaMessageSink across three brokers while a leadership moves (issue 
     }
     await healCluster();
 
-    const stored = new Map<string, string>();
-    for (const record of await readTopic(kafka, topic, new Map(), 60_000)) {
-      const { id } = JSON.parse(record.value?.toString() ?? "{}") as { id?: string };
-      stored.set(`${record.partition}:${record.offset}`, id ?? "(no id)");
-    }
-    const storedIds = new Set(stored.values());
-    const wrongReceipts = acknowledged
-      .filter(({ id, receipt }) => stored.get(`${receipt.partition}:${receipt.offset}`) !== id)
-      .map(({ id, receipt }) => ({
-        id,
-        receipt: `${receipt.partition}:${receipt.offset}`,
-        holds: stored.get(`${receipt.partition}:${receipt.offset}`) ?? "nothing",
-      }));
-    const notInTopic = acknowledged.filter(({ id }) => !storedIds.has(id));
+    const { wrongReceipts, notInTopic } = await checkReceipts(kafka, topic, acknowledged);
     console.info(
       `[sinkAcrossBrokers] ${((Date.now() - began) / 1000).toFixed(1)} s: ${counts.sends} sends ` +
         `(${counts.refused} refused), ${acknowledged.length} messages acknowledged, ` +
