@@ -5,6 +5,7 @@ import type { DeliveryReceipt, MessageSink } from "../core/ports";
 import type { OutgoingMessage } from "../core/types";
 import { translateKafkaError } from "./kafkaErrors";
 import { PartitionChoices } from "./kafkaPartitioning";
+import { ProducerGenerations } from "./ProducerGenerations";
 import { sharedOnSuccess } from "./sharedOnSuccess";
 
 export interface KafkaMessageSinkOptions {
@@ -26,12 +27,6 @@ const COMPRESSION_TYPES: Readonly<Record<KafkaCompression, CompressionTypes>> = 
 };
 
 /** One kafkajs producer and the sends still using it. */
-interface ProducerGeneration {
-  readonly ready: Promise<Producer>;
-  inFlight: number;
-  retired: boolean;
-}
-
 /**
  * A kafkajs producer behind the {@link MessageSink} port: acks from all in-sync replicas, created
  * once per container and reused across invocations.
@@ -49,7 +44,7 @@ interface ProducerGeneration {
 export class KafkaMessageSink implements MessageSink {
   private readonly requestTimeoutMs: number;
   private readonly compression: CompressionTypes;
-  private generation: ProducerGeneration | undefined;
+  private readonly producers: ProducerGenerations<Producer>;
   /** Built once: a replaced producer reuses the client (and its SCRAM credentials or certificates). */
   private readonly client: () => Promise<Kafka>;
   private readonly partitions = new PartitionChoices();
@@ -57,58 +52,39 @@ export class KafkaMessageSink implements MessageSink {
   constructor(options: KafkaMessageSinkOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.client = sharedOnSuccess(options.kafka);
+    this.producers = new ProducerGenerations({
+      open: async () => {
+        const producer = await this.createProducer();
+        await producer.connect();
+        return producer;
+      },
+      close: (producer) => producer.disconnect(),
+    });
     this.compression = COMPRESSION_TYPES[options.compression ?? "none"];
   }
 
   async send(topic: string, messages: readonly OutgoingMessage[]): Promise<DeliveryReceipt[]> {
     if (messages.length === 0) return [];
-    const generation = this.current();
-    generation.inFlight += 1;
-    try {
-      const producer = await generation.ready;
-      const kafkaMessages = messages.map((m) => this.partitions.toKafkaMessage(m));
-      const metadata = await producer.send({
-        topic,
-        acks: -1,
-        timeout: this.requestTimeoutMs,
-        compression: this.compression,
-        messages: kafkaMessages,
-      });
-      return this.partitions.receipts(kafkaMessages, metadata);
-    } catch (error) {
-      const translated = translateKafkaError(error, topic);
-      if (!(translated instanceof ProduceRejectedError)) this.retire(generation);
-      throw translated;
-    } finally {
-      generation.inFlight -= 1;
-      if (generation.retired && generation.inFlight === 0) void closeQuietly(generation);
-    }
+    return this.producers.send(
+      async (producer) => {
+        const kafkaMessages = messages.map((m) => this.partitions.toKafkaMessage(m));
+        const metadata = await producer.send({
+          topic,
+          acks: -1,
+          timeout: this.requestTimeoutMs,
+          compression: this.compression,
+          messages: kafkaMessages,
+        });
+        return this.partitions.receipts(kafkaMessages, metadata);
+      },
+      (error) => translateKafkaError(error, topic),
+      (error) => error instanceof ProduceRejectedError,
+    );
   }
 
+  /** Disconnects the producer at once, even while sends still use it. */
   async disconnect(): Promise<void> {
-    const generation = this.generation;
-    this.generation = undefined;
-    if (generation === undefined) return;
-    generation.retired = true;
-    await closeQuietly(generation);
-  }
-
-  private current(): ProducerGeneration {
-    if (this.generation === undefined || this.generation.retired) {
-      const ready = this.createProducer().then(async (producer) => {
-        await producer.connect();
-        return producer;
-      });
-      // A failed connect is seen by the send awaiting it; nobody else waits on this promise.
-      ready.catch(() => undefined);
-      this.generation = { ready, inFlight: 0, retired: false };
-    }
-    return this.generation;
-  }
-
-  private retire(generation: ProducerGeneration): void {
-    generation.retired = true;
-    if (this.generation === generation) this.generation = undefined;
+    await this.producers.close({ afterInFlight: false });
   }
 
   private async createProducer(): Promise<Producer> {
@@ -121,14 +97,5 @@ export class KafkaMessageSink implements MessageSink {
       // Short client-side retries: the processor retries with its own deadline-aware backoff.
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
     });
-  }
-}
-
-/** Disconnects a retired producer; one that never connected, or whose brokers are gone, is dropped. */
-async function closeQuietly(generation: ProducerGeneration): Promise<void> {
-  try {
-    await (await generation.ready).disconnect();
-  } catch {
-    // Nothing to release: the connect failed, or the sockets are already closed.
   }
 }

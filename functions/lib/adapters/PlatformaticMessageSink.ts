@@ -3,6 +3,7 @@ import type { KafkaCompression } from "../config";
 import { ProduceRejectedError } from "../core/errors";
 import type { DeliveryReceipt, MessageSink } from "../core/ports";
 import type { OutgoingMessage } from "../core/types";
+import { ProducerGenerations } from "./ProducerGenerations";
 import type { PlatformaticProducerOptions } from "./platformaticClient";
 import { translatePlatformaticError } from "./platformaticErrors";
 import {
@@ -38,12 +39,6 @@ export interface PlatformaticMessageSinkOptions {
 }
 
 /** One producer and the sends still using it. */
-interface ProducerGeneration {
-  readonly ready: Promise<PlatformaticProducer>;
-  inFlight: number;
-  retired: boolean;
-}
-
 /**
  * A @platformatic/kafka producer behind the {@link MessageSink} port, with the guarantees of the
  * kafkajs sink (`KafkaMessageSink`): acks from all in-sync replicas on every request, one receipt
@@ -57,7 +52,7 @@ interface ProducerGeneration {
  */
 export class PlatformaticMessageSink implements MessageSink {
   private readonly requestTimeoutMs: number;
-  private generation: ProducerGeneration | undefined;
+  private readonly producers: ProducerGenerations<PlatformaticProducer>;
   /** Resolved once: a replaced producer reuses the settings (and the TLS secrets read for them). */
   private readonly settings: () => Promise<PlatformaticConnection>;
   private readonly partitions = new PlatformaticPartitions();
@@ -68,58 +63,35 @@ export class PlatformaticMessageSink implements MessageSink {
     this.settings = sharedOnSuccess(options.connection);
     this.createProducer =
       options.createProducer ?? ((settings) => new Producer<Buffer, Buffer, Buffer, Buffer>(settings));
+    this.producers = new ProducerGenerations<PlatformaticProducer>({
+      open: async () => this.createProducer(this.producerOptions(await this.settings())),
+      close: (producer) => producer.close(),
+    });
   }
 
   async send(topic: string, messages: readonly OutgoingMessage[]): Promise<DeliveryReceipt[]> {
     if (messages.length === 0) return [];
-    const generation = this.current();
-    generation.inFlight += 1;
-    try {
-      const producer = await generation.ready;
-      const metadata = await producer.metadata({ topics: [topic] });
-      const topicMetadata = metadata.topics.get(topic);
-      if (topicMetadata === undefined) throw new Error(`no metadata for "${topic}"`);
-      const produced = this.partitions.toMessages(topic, topicMetadata, messages);
-      // acks on every send: @platformatic/kafka 2.12.1 never reads a non-idempotent producer's own
-      // `acks` option (`send` does `options.acks ??= idempotent ? ALL : LEADER`, producer.js:202).
-      // Without it the leader acknowledged its own write alone: a record readers do not see until
-      // the followers copy it, and lost for good if the leader goes before they do.
-      const result = await producer.send({ messages: produced, acks: ProduceAcks.ALL });
-      return receiptsOf(topic, produced, result);
-    } catch (error) {
-      const translated = translatePlatformaticError(error, topic);
-      if (!(translated instanceof ProduceRejectedError)) this.retire(generation);
-      throw translated;
-    } finally {
-      generation.inFlight -= 1;
-      if (generation.retired && generation.inFlight === 0) void closeQuietly(generation);
-    }
+    return this.producers.send(
+      async (producer) => {
+        const metadata = await producer.metadata({ topics: [topic] });
+        const topicMetadata = metadata.topics.get(topic);
+        if (topicMetadata === undefined) throw new Error(`no metadata for "${topic}"`);
+        const produced = this.partitions.toMessages(topic, topicMetadata, messages);
+        // acks on every send: @platformatic/kafka 2.12.1 never reads a non-idempotent producer's own
+        // `acks` option (`send` does `options.acks ??= idempotent ? ALL : LEADER`, producer.js:202).
+        // Without it the leader acknowledged its own write alone: a record readers do not see until
+        // the followers copy it, and lost for good if the leader goes before they do.
+        const result = await producer.send({ messages: produced, acks: ProduceAcks.ALL });
+        return receiptsOf(topic, produced, result);
+      },
+      (error) => translatePlatformaticError(error, topic),
+      (error) => error instanceof ProduceRejectedError,
+    );
   }
 
   /** Closes the producer now, or, while sends still use it, when the last of them finishes. */
   async disconnect(): Promise<void> {
-    const generation = this.generation;
-    this.generation = undefined;
-    if (generation === undefined) return;
-    generation.retired = true;
-    if (generation.inFlight === 0) await closeQuietly(generation);
-  }
-
-  private current(): ProducerGeneration {
-    if (this.generation === undefined || this.generation.retired) {
-      const ready = this.settings().then((connection) =>
-        this.createProducer(this.producerOptions(connection)),
-      );
-      // A failure is seen by the send awaiting it; nobody else waits on this promise.
-      ready.catch(() => undefined);
-      this.generation = { ready, inFlight: 0, retired: false };
-    }
-    return this.generation;
-  }
-
-  private retire(generation: ProducerGeneration): void {
-    generation.retired = true;
-    if (this.generation === generation) this.generation = undefined;
+    await this.producers.close({ afterInFlight: true });
   }
 
   private producerOptions(connection: PlatformaticConnection): PlatformaticProducerOptions {
@@ -143,14 +115,5 @@ export class PlatformaticMessageSink implements MessageSink {
       // IDEMPOTENT_WRITE on the cluster) and would retry forever; duplicates are at-least-once.
       idempotent: false,
     };
-  }
-}
-
-/** Closes a retired producer; one that never connected, or whose brokers are gone, is dropped. */
-async function closeQuietly(generation: ProducerGeneration): Promise<void> {
-  try {
-    await (await generation.ready).close();
-  } catch {
-    // Nothing to release: the settings failed, or the sockets are already closed.
   }
 }
