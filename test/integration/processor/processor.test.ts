@@ -4,7 +4,14 @@ import { KAFKA_PRODUCERS } from "../../../functions/lib/config";
 import { DEAD_LETTER_HEADERS, LINEAGE_HEADERS } from "../../../functions/lib/core/headers";
 import type { KafkaEvent } from "../../../functions/lib/core/types";
 import { type PipelineHarness, producerHarness } from "./pipelineHarness";
-import { BAD_PER_PARTITION, BINARY_HEADER, GOOD_PER_PARTITION, NON_UTF8, SAMPLE } from "./sampleRecords";
+import {
+  BAD_PER_PARTITION,
+  BINARY_HEADER,
+  GOOD_PER_PARTITION,
+  NON_UTF8,
+  SAMPLE,
+  WIDE_NAME,
+} from "./sampleRecords";
 
 const header = (headers: IHeaders | undefined, name: string) => headers?.[name]?.toString();
 
@@ -38,6 +45,12 @@ describe.each(KAFKA_PRODUCERS)(
       expect(good?.message.headers?.trace).toEqual(BINARY_HEADER);
       expect(header(good?.message.headers, LINEAGE_HEADERS.sourceTopic)).toBe(harness.topics.source);
       expect(target.find((r) => r.message.key?.toString() === "tomb-2")?.message.value).toBeNull();
+      // Byte for byte the UTF-8 of the JSON, outside ASCII too.
+      const wide = target.find((r) => r.message.key?.toString() === "late-1");
+      expect(wide?.message.value).toEqual(
+        Buffer.from(JSON.stringify({ "Employee-Number": "EMP-201", name: WIDE_NAME, age: 41 }), "utf8"),
+      );
+      expect(header(wide?.message.headers, LINEAGE_HEADERS.sourceOffset)).toBe("5");
 
       const dlq = await harness.read("dlq", 3 * BAD_PER_PARTITION);
       for (const sent of SAMPLE.filter((m) => /^(json|age|utf8)-/.test(m.key))) {
