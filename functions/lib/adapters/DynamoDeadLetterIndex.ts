@@ -4,6 +4,7 @@ import type {
   DeadLetterIndexEntry,
   DeadLetterIndexLetter,
   DeadLetterIndexLookup,
+  IndexedBefore,
 } from "../core/ports";
 import { DEAD_LETTER_TABLE } from "../tables";
 import {
@@ -19,6 +20,7 @@ import {
   type IndexedSet,
   indexedSetItem,
   indexedSetsOf,
+  NO_DLQ_COPY_ABSENT,
   type SetMember,
   vouchesForItems,
 } from "./indexedSets";
@@ -107,15 +109,12 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
    * while the DLQ copies are sent, so the read costs no time of its own; `record` given the result
    * reads only what it lacks.
    */
-  async lookup(letters: readonly DeadLetterIndexLetter[]): Promise<DeadLetterIndexLookup> {
-    const known = new KnownItems();
-    const members = letters.map(({ envelope, archiveLine }) => ({
-      id: envelope.id,
-      legacyId: `${envelope.source.topic}:${envelope.source.partition}:${envelope.source.offset}`,
-      archiveKey: envelope.archiveKey,
-      archiveLine,
-    }));
-    const sets = indexedSetsOf(members);
+  async lookup(
+    letters: readonly DeadLetterIndexLetter[],
+    lookup?: DeadLetterIndexLookup,
+  ): Promise<DeadLetterIndexLookup> {
+    const known = lookup instanceof KnownItems ? lookup : new KnownItems();
+    const sets = indexedSetsOf(letters.map(letterInSet));
     await this.readMarkers(known, sets);
     const now = this.now();
     const unvouched = sets.filter((set) => !vouchesForItems(known.marker(set), now));
@@ -124,6 +123,21 @@ export class DynamoDeadLetterIndex implements DeadLetterIndex {
       unvouched.flatMap((set) => set.members),
     );
     return known;
+  }
+
+  /**
+   * Whether the markers of these letters' sets vouch for them with every DLQ copy present: the
+   * dead letters of a redelivery of the same batch, stored in every sink by an earlier delivery.
+   * One batch read of the markers (one key per archive object), which {@link lookup} then skips. A
+   * set whose marker records absent DLQ copies is not vouched for here, so a redelivery still
+   * offers those copies to the topic again (it may take them now).
+   */
+  async indexedBefore(letters: readonly DeadLetterIndexLetter[]): Promise<IndexedBefore> {
+    const known = new KnownItems();
+    const sets = indexedSetsOf(letters.map(letterInSet));
+    await this.readMarkers(known, sets);
+    const now = this.now();
+    return { indexed: sets.every((set) => confirms(known.marker(set), NO_DLQ_COPY_ABSENT, now)), known };
   }
 
   async record(entries: readonly DeadLetterIndexEntry[], lookup?: DeadLetterIndexLookup): Promise<void> {
@@ -318,6 +332,16 @@ class KnownItems implements DeadLetterIndexLookup {
 interface EntryInSet extends SetMember {
   readonly hasDlqCopy: boolean;
   readonly entry: DeadLetterIndexEntry;
+}
+
+/** A letter about to be indexed, as a member of its set, with the item key it had before ids carried a tag. */
+function letterInSet({ envelope, archiveLine }: DeadLetterIndexLetter) {
+  return {
+    id: envelope.id,
+    legacyId: `${envelope.source.topic}:${envelope.source.partition}:${envelope.source.offset}`,
+    archiveKey: envelope.archiveKey,
+    archiveLine,
+  };
 }
 
 function memberOf(entry: DeadLetterIndexEntry): EntryInSet {

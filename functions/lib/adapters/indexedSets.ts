@@ -62,8 +62,13 @@ export function dlqAbsenceOf(members: readonly (SetMember & { readonly hasDlqCop
     .filter((m) => !m.hasDlqCopy)
     .map((m) => m.archiveLine)
     .sort((a, b) => a - b);
-  return absent.length === 0 ? "-" : createHash("sha256").update(absent.join(",")).digest("base64url");
+  return absent.length === 0
+    ? NO_DLQ_COPY_ABSENT
+    : createHash("sha256").update(absent.join(",")).digest("base64url");
 }
+
+/** {@link dlqAbsenceOf} a set whose every member has its DLQ copy. */
+export const NO_DLQ_COPY_ABSENT = "-";
 
 /**
  * The marker of a set whose every member now has its item: written only after all those items are

@@ -50,13 +50,32 @@ export interface DeadLetterIndexLetter {
 /** What an index found out ahead of a write ({@link DeadLetterIndex.lookup}); only its index reads it. */
 export type DeadLetterIndexLookup = object;
 
+/** The answer of {@link DeadLetterIndex.indexedBefore}. */
+export interface IndexedBefore {
+  /** True only when an earlier delivery stored exactly these dead letters, a DLQ copy of each included. */
+  readonly indexed: boolean;
+  /** What the check read, for {@link DeadLetterIndex.lookup} to go on from. */
+  readonly known: DeadLetterIndexLookup;
+}
+
 /** The queryable view of dead letters (DynamoDB in AWS), written with the dead letters themselves. */
 export interface DeadLetterIndex {
   /**
    * Reads ahead what `record` needs to know of these dead letters (which are indexed already), so
    * the read can overlap the DLQ write. Optional: without it, `record` reads for itself.
    */
-  lookup?(letters: readonly DeadLetterIndexLetter[]): Promise<DeadLetterIndexLookup>;
+  lookup?(
+    letters: readonly DeadLetterIndexLetter[],
+    known?: DeadLetterIndexLookup,
+  ): Promise<DeadLetterIndexLookup>;
+  /**
+   * Whether an earlier delivery indexed exactly these dead letters (the same archive object, the
+   * same lines), each with its DLQ copy, once all of it was durable: a redelivery of the same
+   * batch, whose dead letters are in every sink already, so none is written again. Asked before the
+   * DLQ copies are sent; optional (without it a redelivery sends its copies again and `record`
+   * finds the items).
+   */
+  indexedBefore?(letters: readonly DeadLetterIndexLetter[]): Promise<IndexedBefore>;
   /** Indexes the dead letters; `lookup` is a result of {@link lookup} for a superset of them. */
   record(entries: readonly DeadLetterIndexEntry[], lookup?: DeadLetterIndexLookup): Promise<void>;
 }

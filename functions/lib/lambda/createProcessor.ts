@@ -64,7 +64,7 @@ export function createProcessor(
     logger,
     ...(state.deadLetterIndex
       ? {
-          index: deferredPort<Required<DeadLetterIndex>>(["lookup", "record"], async () => {
+          index: deferredPort<Required<DeadLetterIndex>>(["indexedBefore", "lookup", "record"], async () => {
             const [{ DynamoDeadLetterIndex }, client] = await Promise.all([
               import("./dynamoAdapters"),
               dynamodb(),

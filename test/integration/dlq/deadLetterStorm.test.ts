@@ -147,4 +147,33 @@ describe("dead-letter index in a storm", () => {
         `same batch again ${sameMs.toFixed(0)} ms (${sameRequests.length}), cut differently ${movedMs.toFixed(0)} ms (${movedRequests.length})`,
     );
   });
+
+  it("says a redelivered storm is indexed already in one read, and only when every DLQ copy is there", async () => {
+    const letters = (entries: readonly DeadLetterIndexEntry[]) =>
+      entries.map(({ envelope, archiveLine }) => ({ envelope, archiveLine }));
+    const first = storm(0, 4, 5_000 + size);
+    sent.splice(0);
+    const fresh = await index.indexedBefore(letters(first));
+    expect(fresh.indexed).toBe(false);
+    expect(sent.splice(0)).toEqual(["BatchGetItemCommand"]);
+    // The look-ahead goes on from the check: the marker is not read twice.
+    await index.lookup(letters(first), fresh.known);
+    expect(sent.splice(0)).toHaveLength((2 * size) / 100);
+
+    await index.record(first);
+    sent.splice(0);
+    const redelivered = storm(size, 5, 5_000 + size);
+    expect((await index.indexedBefore(letters(redelivered))).indexed).toBe(true);
+    expect(sent.splice(0)).toEqual(["BatchGetItemCommand"]);
+    // A batch cut differently names another set; so does a part of the same one.
+    expect((await index.indexedBefore(letters(storm(size, 5, 6_000 + size)))).indexed).toBe(false);
+    expect((await index.indexedBefore(letters(redelivered.slice(1)))).indexed).toBe(false);
+
+    // A set indexed while the DLQ topic refused a copy is not vouched for: the copy is offered again.
+    const refused = storm(0, 6, 7_000 + size).map((entry, i) =>
+      i === 0 ? { ...entry, dlq: undefined, dlqAbsentReason: "MESSAGE_TOO_LARGE" } : entry,
+    );
+    await index.record(refused);
+    expect((await index.indexedBefore(letters(refused))).indexed).toBe(false);
+  });
 });

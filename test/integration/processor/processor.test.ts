@@ -101,19 +101,25 @@ describe.each(KAFKA_PRODUCERS)(
       expect(dlq.find((r) => r.message.key?.toString() === "utf8-0")?.message.value).toEqual(NON_UTF8);
     });
 
-    it("keeps a dead letter's redrive status when Lambda redelivers its record", async () => {
+    it("keeps a dead letter's redrive status when Lambda redelivers its record, writing no second DLQ copy", async () => {
       harness = await create("redelivered-dead-letter");
       await harness.createTopics();
       await harness.produceSource(SAMPLE.slice(0, 3));
       const event = await harness.eventFor(3);
-      await harness.invoke(event);
+      expect(await harness.invoke(event)).toEqual({ batchItemFailures: [] });
       const [first] = await harness.indexedDeadLetters();
       await harness.markRedriven(first?.id ?? "");
+      const dlqCopies = async () =>
+        (await harness?.admin.fetchTopicOffsets(harness.topics.dlq))?.reduce((n, p) => n + Number(p.high), 0);
+      expect(await dlqCopies()).toBe(2);
 
-      await harness.invoke(event);
+      expect(await harness.invoke(event)).toEqual({ batchItemFailures: [] });
 
       const again = (await harness.indexedDeadLetters()).find((d) => d.id === first?.id);
       expect(again).toMatchObject({ status: "redriven", redriveCount: 1 });
+      // The index vouched for both dead letters: their first copies stand, none is written twice.
+      expect(await dlqCopies()).toBe(2);
+      expect(await harness.archivedEnvelopes()).toHaveLength(2);
     });
 
     it("reports records for retry while the target topic is missing, and loses none once it exists", async () => {

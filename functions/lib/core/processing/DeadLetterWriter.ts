@@ -12,7 +12,9 @@ import type {
   DeadLetterArchive,
   DeadLetterIndex,
   DeadLetterIndexEntry,
+  DeadLetterIndexLetter,
   DeadLetterIndexLookup,
+  IndexedBefore,
   ProcessorLogger,
 } from "../ports";
 import { RetryGiveUp, type RetryPolicy, retryWithBackoff, withDeadline } from "../retry";
@@ -124,6 +126,10 @@ export class DeadLetterWriter {
    * dead letters. A copy the DLQ topic refuses for good (bigger than its `max.message.bytes` once
    * the `x-dlq-*` headers are added) is recorded as absent in the index, with the reason: the
    * archive then holds the only copy, and the partition is not blocked by a record that can never fit.
+   *
+   * A redelivery of dead letters an earlier delivery stored in every sink (the index says so) writes
+   * neither again: their DLQ copies are there, so a redelivered storm of 3,000 sends none, where it
+   * sent 3,000 duplicates before.
    */
   async publish(
     route: DeadLetterRoute,
@@ -132,7 +138,9 @@ export class DeadLetterWriter {
   ): Promise<RecordOutcome[]> {
     if (letters.length === 0) return [];
     const index = this.options.index;
-    const lookup = index === undefined ? undefined : this.lookAhead(index, letters, run);
+    const before = index === undefined ? undefined : await this.indexedBefore(index, letters, run);
+    if (before?.indexed === true) return this.storedBefore(route, letters);
+    const lookup = index === undefined ? undefined : this.lookAhead(index, letters, run, before?.known);
     const messages = letters.map((l) => buildDeadLetterMessage(l.record, l.envelope));
     const statuses = await this.options.sender.send(route.dlqTopic, messages, run, {
       stopAtFirstProblem: false,
@@ -209,11 +217,41 @@ export class DeadLetterWriter {
     index: DeadLetterIndex,
     letters: readonly ArchivedLetter[],
     run: InvocationRun,
+    known: DeadLetterIndexLookup | undefined,
   ): Promise<DeadLetterIndexLookup | undefined> | undefined {
     if (index.lookup === undefined) return undefined;
-    const read = letters.map((l) => ({ envelope: l.envelope, archiveLine: l.line }));
     const { deadline, now } = run.retryEnv;
-    return withDeadline(index.lookup(read), deadline - now()).catch(() => undefined);
+    return withDeadline(index.lookup(indexLetters(letters), known), deadline - now()).catch(() => undefined);
+  }
+
+  /**
+   * Asks the index whether an earlier delivery stored these dead letters (one read, of the markers
+   * of their archive object). One attempt, not waited for past the deadline: a check that fails is
+   * no failure of the dead letters, which then take the full path.
+   */
+  private indexedBefore(
+    index: DeadLetterIndex,
+    letters: readonly ArchivedLetter[],
+    run: InvocationRun,
+  ): Promise<IndexedBefore | undefined> {
+    if (index.indexedBefore === undefined) return Promise.resolve(undefined);
+    const { deadline, now } = run.retryEnv;
+    return withDeadline(index.indexedBefore(indexLetters(letters)), deadline - now()).catch(() => undefined);
+  }
+
+  /** Dead letters already in every sink: acknowledged as such, with one `info` line and no write. */
+  private storedBefore(route: DeadLetterRoute, letters: readonly ArchivedLetter[]): RecordOutcome[] {
+    const offsets = letters.map((l) => l.record.offset);
+    this.options.logger.info("dead letters stored by an earlier delivery; nothing written again", {
+      topic: route.topic,
+      partition: route.partition,
+      dlqTopic: route.dlqTopic,
+      archiveKey: letters[0]?.envelope.archiveKey,
+      count: letters.length,
+      fromOffset: Math.min(...offsets),
+      toOffset: Math.max(...offsets),
+    });
+    return letters.map((letter) => deadLettered(route, letter));
   }
 
   /**
@@ -281,6 +319,10 @@ export class DeadLetterWriter {
  * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html).
  */
 const LETTERS_PER_LOG_LINE = 250;
+
+function indexLetters(letters: readonly ArchivedLetter[]): DeadLetterIndexLetter[] {
+  return letters.map((l) => ({ envelope: l.envelope, archiveLine: l.line }));
+}
 
 function deadLettered(route: DeadLetterRoute, letter: ArchivedLetter): RecordOutcome {
   const { envelope, record } = letter;

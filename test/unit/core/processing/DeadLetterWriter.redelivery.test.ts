@@ -1,0 +1,127 @@
+/**
+ * A redelivered batch of dead letters (issue 11, dead-letter storms): when the index says an
+ * earlier delivery already stored exactly these dead letters in every sink, nothing is written
+ * again, so a redelivered storm costs one index read instead of 3,000 DLQ copies; anything less
+ * than that certainty takes the full path.
+ */
+import { describe, expect, it } from "vitest";
+import { TransientError } from "../../../../functions/lib/core/errors";
+import { KafkaBatchProcessor } from "../../../../functions/lib/core/KafkaBatchProcessor";
+import type {
+  DeadLetterIndex,
+  DeadLetterIndexEntry,
+  DeadLetterIndexLetter,
+  DeadLetterIndexLookup,
+  IndexedBefore,
+} from "../../../../functions/lib/core/ports";
+import { pipelines } from "../../../../functions/processor/pipelines";
+import { fakeClock } from "../../../doubles/fakeClock";
+import { MemoryArchive, MemoryMessageSink } from "../../../doubles/memorySinks";
+import { buildEvent, lambdaContext } from "../../../fixtures";
+
+const invalid = (offset: number) => ({
+  topic: "employees",
+  partition: 0,
+  offset,
+  value: { "Employee-Number": offset, name: "E", age: -1 },
+});
+
+type Letter = Pick<DeadLetterIndexLetter, "envelope" | "archiveLine">;
+/** What names a set of dead letters: their archive object and each one's id and line. */
+const setOf = (letters: readonly Letter[]) =>
+  JSON.stringify(letters.map((l) => [l.envelope.archiveKey, l.envelope.id, l.archiveLine]).sort());
+
+/** An index that remembers the sets it indexed with a DLQ copy of each, as markers do. */
+class RememberingIndex implements DeadLetterIndex {
+  readonly sets = new Set<string>();
+  readonly records: number[] = [];
+  readonly lookups: (DeadLetterIndexLookup | undefined)[] = [];
+
+  constructor(private readonly before: "answers" | "fails" = "answers") {}
+
+  async indexedBefore(letters: readonly DeadLetterIndexLetter[]): Promise<IndexedBefore> {
+    if (this.before === "fails") throw new TransientError("throttled");
+    return { indexed: this.sets.has(setOf(letters)), known: { markersRead: letters.length } };
+  }
+
+  async lookup(
+    letters: readonly DeadLetterIndexLetter[],
+    known?: DeadLetterIndexLookup,
+  ): Promise<DeadLetterIndexLookup> {
+    this.lookups.push(known);
+    return { read: letters.length };
+  }
+
+  async record(entries: readonly DeadLetterIndexEntry[]): Promise<void> {
+    this.records.push(entries.length);
+    if (entries.every((e) => e.dlq !== undefined)) this.sets.add(setOf(entries));
+  }
+}
+
+function processorWith(index: DeadLetterIndex, sink: MemoryMessageSink, archive = new MemoryArchive()) {
+  return new KafkaBatchProcessor({
+    pipelines,
+    sink,
+    archive,
+    index,
+    ...fakeClock(1_763_800_100_000),
+    random: () => 0,
+  });
+}
+
+describe("a redelivered batch of dead letters", () => {
+  it("writes no DLQ copy and no index item again when the index holds exactly these dead letters", async () => {
+    const index = new RememberingIndex();
+    const sink = new MemoryMessageSink();
+    const archive = new MemoryArchive();
+    const batch = buildEvent([invalid(1), invalid(2), invalid(3)]);
+
+    const first = await processorWith(index, sink, archive).process(batch, lambdaContext());
+    const again = await processorWith(index, sink, archive).process(batch, lambdaContext());
+
+    expect(first.response).toEqual({ batchItemFailures: [] });
+    expect(again.response).toEqual({ batchItemFailures: [] });
+    expect(again.outcomes.map((o) => o.kind)).toEqual(["dead-lettered", "dead-lettered", "dead-lettered"]);
+    expect(again.stats.deadLettered).toBe(3);
+    // One copy each, from the first delivery; one index write, the first delivery's.
+    expect(sink.messages("employees.dlq")).toHaveLength(3);
+    expect(index.records).toEqual([3]);
+    // The archive (written before the index is asked) still holds every dead letter.
+    expect(archive.envelopes().map((e) => e.source.offset)).toEqual([1, 2, 3]);
+  });
+
+  it("writes everything again for a batch cut differently, whose set the index has not seen", async () => {
+    const index = new RememberingIndex();
+    const sink = new MemoryMessageSink();
+
+    await processorWith(index, sink).process(buildEvent([invalid(1), invalid(2)]), lambdaContext());
+    await processorWith(index, sink).process(
+      buildEvent([invalid(1), invalid(2), invalid(3)]),
+      lambdaContext(),
+    );
+
+    expect(sink.messages("employees.dlq")).toHaveLength(5);
+    expect(index.records).toEqual([2, 3]);
+  });
+
+  it("hands what the check read to the look-ahead, so the first delivery reads nothing twice", async () => {
+    const index = new RememberingIndex();
+
+    await processorWith(index, new MemoryMessageSink()).process(buildEvent([invalid(1)]), lambdaContext());
+
+    expect(index.lookups).toEqual([{ markersRead: 1 }]);
+  });
+
+  it("takes the full path, losing nothing, when the index cannot answer", async () => {
+    const index = new RememberingIndex("fails");
+    const sink = new MemoryMessageSink();
+    const batch = buildEvent([invalid(1), invalid(2)]);
+
+    await processorWith(index, sink).process(batch, lambdaContext());
+    const again = await processorWith(index, sink).process(batch, lambdaContext());
+
+    expect(again.response).toEqual({ batchItemFailures: [] });
+    expect(sink.messages("employees.dlq")).toHaveLength(4);
+    expect(index.records).toEqual([2, 2]);
+  });
+});
