@@ -23,9 +23,17 @@ export const BROKERS_VARIABLE = "STACK_KAFKA_BROKERS";
  */
 export const PORTS_PER_NODE = 2;
 
+/**
+ * A node's SSL listener is its client port plus this (10092 for 9092): outside the block of plain
+ * ports, so the one-broker and three-broker layouts (9092, 9094, 9096) stay where they always were.
+ */
+export const TLS_PORT_OFFSET = 1_000;
+
 export interface KafkaNode extends ServiceInstance {
   readonly nodeId: number;
   readonly controllerPort: number;
+  /** The SSL listener (TLS, client certificate required), for the producers' TLS tests. */
+  readonly tlsPort: number;
 }
 
 /** Topic defaults of the cluster, as MSK sets them for its number of Availability Zones. */
@@ -111,6 +119,7 @@ function kafkaNode(ports: StackPorts, layout: StackLayout, size: number, nodeId:
     nodeId,
     port: ports.kafka + offset,
     controllerPort: ports.kafkaController + offset,
+    tlsPort: ports.kafka + TLS_PORT_OFFSET + offset,
     dataDir: layout.dataDir(dir),
     confDir: layout.confDir(dir),
     logFile: layout.logFile(name),
@@ -132,9 +141,10 @@ function checkPorts(ports: StackPorts, nodes: readonly KafkaNode[]): void {
     for (const [port, role] of [
       [node.port, "client"],
       [node.controllerPort, "controller"],
+      [node.tlsPort, "TLS"],
     ] as const) {
       const what = `the ${role} port of Kafka node ${node.nodeId}`;
-      const variable = role === "client" ? "KAFKA_PORT" : "KAFKA_CONTROLLER_PORT";
+      const variable = role === "controller" ? "KAFKA_CONTROLLER_PORT" : "KAFKA_PORT";
       if (port > 65_535) throw new ConfigError(variable, `leaves no room for ${what} (${port})`);
       const other = taken.get(port);
       if (other !== undefined) {

@@ -24,10 +24,10 @@ export async function createKafka(
   config: KafkaConfig,
   aws: Pick<AwsConfig, "region" | "connectTimeoutMs" | "requestTimeoutMs">,
   logger: ProcessorLogger,
+  // Loaded only where a secret is named (SCRAM, mTLS, a private CA): IAM and plaintext never need it.
+  secrets: SecretReader = lazySecretReader(aws),
 ): Promise<Kafka> {
   silenceKafkajsTimeoutWarning();
-  // Loaded only where a secret is named (SCRAM, mTLS, a private CA): IAM and plaintext never need it.
-  const secrets = lazySecretReader(aws);
   const { region } = aws;
   const options: KafkaJsConfig = {
     clientId: config.clientId,

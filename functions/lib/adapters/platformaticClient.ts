@@ -2,7 +2,7 @@ import type { ConnectionOptions } from "node:tls";
 import type { ProducerOptions } from "@platformatic/kafka";
 import type { AwsConfig, KafkaConfig } from "../config";
 import { ConfigError } from "../core/errors";
-import { lazySecretReader, tlsOptions } from "./kafkaClient";
+import { lazySecretReader, type SecretReader, tlsOptions } from "./kafkaClient";
 
 /** What every @platformatic/kafka producer of the sink is built with. */
 export type PlatformaticProducerOptions = ProducerOptions<Buffer, Buffer, Buffer, Buffer>;
@@ -17,11 +17,12 @@ export type PlatformaticProducerOptions = ProducerOptions<Buffer, Buffer, Buffer
 export async function platformaticConnection(
   config: KafkaConfig,
   aws: Pick<AwsConfig, "region" | "connectTimeoutMs" | "requestTimeoutMs">,
+  secrets: SecretReader = lazySecretReader(aws),
 ): Promise<Pick<PlatformaticProducerOptions, "clientId" | "bootstrapBrokers" | "tls" | "tlsServerName">> {
   if (config.auth !== "none") {
     throw new ConfigError("KAFKA_PRODUCER", `platformatic does not support KAFKA_AUTH=${config.auth}`);
   }
-  const tls = await tlsOptions(config, lazySecretReader(aws));
+  const tls = await tlsOptions(config, secrets);
   const base = { clientId: config.clientId, bootstrapBrokers: [...config.brokers] };
   if (tls === false) return base;
   const settings: ConnectionOptions = tls === true ? {} : tls;

@@ -60,6 +60,15 @@ describe("kafkaCluster", () => {
     expect(cluster.clusterDir).toBe("/stack/data/kafka-cluster-3");
   });
 
+  it("puts each node's SSL listener a thousand ports above its client port, outside the plain block", () => {
+    const cluster = kafkaCluster(ports, layout, 3);
+
+    expect(cluster.nodes.map((n) => n.tlsPort)).toEqual([20092, 20094, 20096]);
+    expect(() => kafkaCluster({ ...ports, s3: 20094 }, layout, 3)).toThrow(
+      /KAFKA_PORT puts the TLS port of Kafka node 2 on 20094, already taken by S3_PORT/,
+    );
+  });
+
   it("follows a moved controller port", () => {
     const cluster = kafkaCluster({ ...ports, kafkaController: 29093 }, layout, 2);
 

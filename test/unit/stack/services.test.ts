@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { kafkaCluster } from "../../../stack/kafkaCluster";
 import { stackLayout } from "../../../stack/layout";
 import { kafkaServerProperties, randomClusterId, s3ProxyProperties } from "../../../stack/services";
+import { localTlsFiles } from "../../../stack/tls";
 
 const ports = { kafka: 19092, kafkaController: 19093, dynamodb: 18000, s3: 19000, schemaRegistry: 18081 };
 const layout = stackLayout({ stackDir: "/stack" });
@@ -41,6 +42,24 @@ describe("kafkaServerProperties", () => {
     expect(props["transaction.state.log.replication.factor"]).toBe("1");
     expect(Number(props["log.segment.bytes"])).toBeLessThanOrEqual(1_048_576);
     expect(props["num.partitions"]).toBe("3");
+  });
+});
+
+describe("kafkaServerProperties with the stack's TLS files", () => {
+  const cluster = kafkaCluster(ports, layout, 3);
+  const node = cluster.nodes[1] as (typeof cluster.nodes)[1];
+  const props = parse(kafkaServerProperties(node, cluster, localTlsFiles(layout)));
+
+  it("adds an SSL listener for clients, requiring a certificate from the local CA; brokers keep PLAINTEXT", () => {
+    expect(props.listeners).toBe(
+      "PLAINTEXT://127.0.0.1:19094,SSL://127.0.0.1:20094,CONTROLLER://127.0.0.1:19095",
+    );
+    expect(props["advertised.listeners"]).toBe("PLAINTEXT://127.0.0.1:19094,SSL://127.0.0.1:20094");
+    expect(props["listener.security.protocol.map"]).toBe("PLAINTEXT:PLAINTEXT,SSL:SSL,CONTROLLER:PLAINTEXT");
+    expect(props["inter.broker.listener.name"]).toBe("PLAINTEXT");
+    expect(props["listener.name.ssl.ssl.client.auth"]).toBe("required");
+    expect(props["listener.name.ssl.ssl.keystore.location"]).toBe("/stack/conf/tls/broker.p12");
+    expect(props["listener.name.ssl.ssl.truststore.location"]).toBe("/stack/conf/tls/ca.pem");
   });
 });
 
