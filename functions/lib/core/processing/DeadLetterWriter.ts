@@ -37,7 +37,15 @@ export interface ArchivedLetter {
 }
 
 export type ArchiveResult =
-  | { readonly ok: true; readonly letters: readonly ArchivedLetter[] }
+  | {
+      readonly ok: true;
+      readonly letters: readonly ArchivedLetter[];
+      /**
+       * Whether an earlier delivery stored exactly these letters (see {@link DeadLetterWriter.publish}),
+       * asked while the archive object was written; for a publish of all of them.
+       */
+      readonly storedBefore: Promise<IndexedBefore | undefined>;
+    }
   | { readonly ok: false; readonly outcomes: readonly RecordOutcome[] };
 
 export interface DeadLetterRoute {
@@ -75,7 +83,9 @@ export class DeadLetterWriter {
   ): Promise<RecordOutcome[]> {
     if (failed.length === 0) return [];
     const archived = await this.archive(route, failed, run);
-    return archived.ok ? this.publish(route, archived.letters, run) : [...archived.outcomes];
+    return archived.ok
+      ? this.publish(route, archived.letters, run, archived.storedBefore)
+      : [...archived.outcomes];
   }
 
   /** One archive object for the records (a deterministic key: a retried invocation overwrites it). */
@@ -97,6 +107,15 @@ export class DeadLetterWriter {
       maxErrorMessageLength: this.options.maxErrorMessageLength,
     };
     const envelopes = failed.map((f) => buildDeadLetterEnvelope(f.record, f.failure, context));
+    const letters = failed.map((f, line) => ({
+      record: f.record,
+      envelope: envelopes[line] as DeadLetterEnvelope,
+      line,
+    }));
+    // Asked now, so a first delivery's publish does not wait for it: the read overlaps the put.
+    const index = this.options.index;
+    const storedBefore =
+      index === undefined ? Promise.resolve(undefined) : this.indexedBefore(index, letters, run);
     try {
       await this.attempt(run, () => this.options.archive.put(archiveKey, envelopes));
     } catch (giveUp) {
@@ -111,14 +130,7 @@ export class DeadLetterWriter {
         ),
       };
     }
-    return {
-      ok: true,
-      letters: failed.map((f, line) => ({
-        record: f.record,
-        envelope: envelopes[line] as DeadLetterEnvelope,
-        line,
-      })),
-    };
+    return { ok: true, letters, storedBefore };
   }
 
   /**
@@ -129,16 +141,19 @@ export class DeadLetterWriter {
    *
    * A redelivery of dead letters an earlier delivery stored in every sink (the index says so) writes
    * neither again: their DLQ copies are there, so a redelivered storm of 3,000 sends none, where it
-   * sent 3,000 duplicates before.
+   * sent 3,000 duplicates before. `storedBefore` is the archive's answer for exactly these letters,
+   * asked while it wrote them; without it the index is asked now.
    */
   async publish(
     route: DeadLetterRoute,
     letters: readonly ArchivedLetter[],
     run: InvocationRun,
+    storedBefore?: Promise<IndexedBefore | undefined>,
   ): Promise<RecordOutcome[]> {
     if (letters.length === 0) return [];
     const index = this.options.index;
-    const before = index === undefined ? undefined : await this.indexedBefore(index, letters, run);
+    const before =
+      index === undefined ? undefined : await (storedBefore ?? this.indexedBefore(index, letters, run));
     if (before?.indexed === true) return this.storedBefore(route, letters);
     const lookup = index === undefined ? undefined : this.lookAhead(index, letters, run, before?.known);
     const messages = letters.map((l) => buildDeadLetterMessage(l.record, l.envelope));

@@ -88,11 +88,11 @@ export class PartitionProcessor {
       const records = new Set(items.map((s) => s.record));
       if (!archived?.ok)
         return (archived?.outcomes ?? []).filter((o) => records.has(o.record as DecodedRecord));
-      return this.options.deadLetters.publish(
-        route,
-        archived.letters.filter((l) => records.has(l.record)),
-        run,
-      );
+      const chosen = archived.letters.filter((l) => records.has(l.record));
+      // All of the archived letters (a storm, or a partition that starts with a good record): the
+      // archive already asked the index about exactly these.
+      const asked = chosen.length === archived.letters.length ? archived.storedBefore : undefined;
+      return this.options.deadLetters.publish(route, chosen, run, asked);
     };
 
     let stoppedAt: number | undefined;

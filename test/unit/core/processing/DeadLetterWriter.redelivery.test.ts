@@ -36,10 +36,12 @@ class RememberingIndex implements DeadLetterIndex {
   readonly sets = new Set<string>();
   readonly records: number[] = [];
   readonly lookups: (DeadLetterIndexLookup | undefined)[] = [];
+  readonly events: string[] = [];
 
   constructor(private readonly before: "answers" | "fails" = "answers") {}
 
   async indexedBefore(letters: readonly DeadLetterIndexLetter[]): Promise<IndexedBefore> {
+    this.events.push("indexedBefore");
     if (this.before === "fails") throw new TransientError("throttled");
     return { indexed: this.sets.has(setOf(letters)), known: { markersRead: letters.length } };
   }
@@ -102,6 +104,32 @@ describe("a redelivered batch of dead letters", () => {
 
     expect(sink.messages("employees.dlq")).toHaveLength(5);
     expect(index.records).toEqual([2, 3]);
+  });
+
+  it("asks while the archive object is written, once, so a first delivery waits for no extra read", async () => {
+    const index = new RememberingIndex();
+    class SlowArchive extends MemoryArchive {
+      override async put(key: string, envelopes: Parameters<MemoryArchive["put"]>[1]): Promise<void> {
+        index.events.push("put started");
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        index.events.push("put done");
+        return super.put(key, envelopes);
+      }
+    }
+    // A storm, and a partition that starts with a good record: either way all its letters publish together.
+    for (const batch of [
+      [invalid(1), invalid(2)],
+      [{ ...invalid(3), value: { "Employee-Number": 3, name: "E", age: 30 } }, invalid(4)],
+    ]) {
+      index.events.length = 0;
+      await processorWith(index, new MemoryMessageSink(), new SlowArchive()).process(
+        buildEvent(batch),
+        lambdaContext(),
+      );
+
+      expect(index.events.filter((e) => e === "indexedBefore")).toHaveLength(1);
+      expect(index.events.indexOf("indexedBefore")).toBeLessThan(index.events.indexOf("put done"));
+    }
   });
 
   it("hands what the check read to the look-ahead, so the first delivery reads nothing twice", async () => {
