@@ -17,14 +17,9 @@ import type { OutgoingMessage } from "../../../../functions/lib/core/types";
 import { pipelines } from "../../../../functions/processor/pipelines";
 import { fakeClock } from "../../../doubles/fakeClock";
 import { MemoryArchive, MemoryMessageSink } from "../../../doubles/memorySinks";
-import { buildEvent, lambdaContext } from "../../../fixtures";
+import { buildEvent, invalidEmployee, lambdaContext } from "../../../fixtures";
 
-const invalid = (offset: number) => ({
-  topic: "employees",
-  partition: 0,
-  offset,
-  value: { "Employee-Number": offset, name: "E", age: -1 },
-});
+const invalid = (offset: number) => invalidEmployee(offset);
 
 /** An index that records the order of events and what each write was given. */
 class LookingAheadIndex implements DeadLetterIndex {

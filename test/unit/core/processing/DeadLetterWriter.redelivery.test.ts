@@ -17,14 +17,9 @@ import type {
 import { pipelines } from "../../../../functions/processor/pipelines";
 import { fakeClock } from "../../../doubles/fakeClock";
 import { MemoryArchive, MemoryMessageSink } from "../../../doubles/memorySinks";
-import { buildEvent, lambdaContext } from "../../../fixtures";
+import { buildEvent, invalidEmployee, lambdaContext } from "../../../fixtures";
 
-const invalid = (offset: number) => ({
-  topic: "employees",
-  partition: 0,
-  offset,
-  value: { "Employee-Number": offset, name: "E", age: -1 },
-});
+const invalid = (offset: number) => invalidEmployee(offset);
 
 type Letter = Pick<DeadLetterIndexLetter, "envelope" | "archiveLine">;
 /** What names a set of dead letters: their archive object and each one's id and line. */
