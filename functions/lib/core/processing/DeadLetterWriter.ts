@@ -154,7 +154,7 @@ export class DeadLetterWriter {
     const index = this.options.index;
     const before =
       index === undefined ? undefined : await (storedBefore ?? this.indexedBefore(index, letters, run));
-    if (before?.indexed === true) return this.storedBefore(route, letters);
+    if (before?.indexed === true) return this.alreadyStored(route, letters);
     const lookup = index === undefined ? undefined : this.lookAhead(index, letters, run, before?.known);
     const messages = letters.map((l) => buildDeadLetterMessage(l.record, l.envelope));
     const statuses = await this.options.sender.send(route.dlqTopic, messages, run, {
@@ -255,7 +255,7 @@ export class DeadLetterWriter {
   }
 
   /** Dead letters already in every sink: acknowledged as such, with one `info` line and no write. */
-  private storedBefore(route: DeadLetterRoute, letters: readonly ArchivedLetter[]): RecordOutcome[] {
+  private alreadyStored(route: DeadLetterRoute, letters: readonly ArchivedLetter[]): RecordOutcome[] {
     const offsets = letters.map((l) => l.record.offset);
     this.options.logger.info("dead letters stored by an earlier delivery; nothing written again", {
       topic: route.topic,
