@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from "vitest";
 import { TransientError } from "../../../../functions/lib/core/errors";
-import { KafkaBatchProcessor } from "../../../../functions/lib/core/KafkaBatchProcessor";
 import type {
   DeadLetterIndex,
   DeadLetterIndexEntry,
@@ -14,10 +13,9 @@ import type {
   DeliveryReceipt,
 } from "../../../../functions/lib/core/ports";
 import type { OutgoingMessage } from "../../../../functions/lib/core/types";
-import { pipelines } from "../../../../functions/processor/pipelines";
-import { fakeClock } from "../../../doubles/fakeClock";
-import { MemoryArchive, MemoryMessageSink } from "../../../doubles/memorySinks";
+import { MemoryMessageSink } from "../../../doubles/memorySinks";
 import { buildEvent, invalidEmployee, lambdaContext } from "../../../fixtures";
+import { processorWithIndex } from "../../../support/indexedProcessor";
 
 const invalid = (offset: number) => invalidEmployee(offset);
 
@@ -55,14 +53,7 @@ class NotingSink extends MemoryMessageSink {
 }
 
 function processorWith(index: LookingAheadIndex) {
-  return new KafkaBatchProcessor({
-    pipelines,
-    sink: new NotingSink(index.events),
-    archive: new MemoryArchive(),
-    index,
-    ...fakeClock(1_763_800_100_000),
-    random: () => 0,
-  });
+  return processorWithIndex(index, new NotingSink(index.events));
 }
 
 describe("the dead-letter index's look-ahead", () => {

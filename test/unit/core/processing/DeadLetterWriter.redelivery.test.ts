@@ -6,7 +6,6 @@
  */
 import { describe, expect, it } from "vitest";
 import { TransientError } from "../../../../functions/lib/core/errors";
-import { KafkaBatchProcessor } from "../../../../functions/lib/core/KafkaBatchProcessor";
 import type {
   DeadLetterIndex,
   DeadLetterIndexEntry,
@@ -14,10 +13,9 @@ import type {
   DeadLetterIndexLookup,
   IndexedBefore,
 } from "../../../../functions/lib/core/ports";
-import { pipelines } from "../../../../functions/processor/pipelines";
-import { fakeClock } from "../../../doubles/fakeClock";
 import { MemoryArchive, MemoryMessageSink } from "../../../doubles/memorySinks";
 import { buildEvent, invalidEmployee, lambdaContext } from "../../../fixtures";
+import { processorWithIndex } from "../../../support/indexedProcessor";
 
 const invalid = (offset: number) => invalidEmployee(offset);
 
@@ -55,17 +53,6 @@ class RememberingIndex implements DeadLetterIndex {
   }
 }
 
-function processorWith(index: DeadLetterIndex, sink: MemoryMessageSink, archive = new MemoryArchive()) {
-  return new KafkaBatchProcessor({
-    pipelines,
-    sink,
-    archive,
-    index,
-    ...fakeClock(1_763_800_100_000),
-    random: () => 0,
-  });
-}
-
 describe("a redelivered batch of dead letters", () => {
   it("writes no DLQ copy and no index item again when the index holds exactly these dead letters", async () => {
     const index = new RememberingIndex();
@@ -73,8 +60,8 @@ describe("a redelivered batch of dead letters", () => {
     const archive = new MemoryArchive();
     const batch = buildEvent([invalid(1), invalid(2), invalid(3)]);
 
-    const first = await processorWith(index, sink, archive).process(batch, lambdaContext());
-    const again = await processorWith(index, sink, archive).process(batch, lambdaContext());
+    const first = await processorWithIndex(index, sink, archive).process(batch, lambdaContext());
+    const again = await processorWithIndex(index, sink, archive).process(batch, lambdaContext());
 
     expect(first.response).toEqual({ batchItemFailures: [] });
     expect(again.response).toEqual({ batchItemFailures: [] });
@@ -91,8 +78,8 @@ describe("a redelivered batch of dead letters", () => {
     const index = new RememberingIndex();
     const sink = new MemoryMessageSink();
 
-    await processorWith(index, sink).process(buildEvent([invalid(1), invalid(2)]), lambdaContext());
-    await processorWith(index, sink).process(
+    await processorWithIndex(index, sink).process(buildEvent([invalid(1), invalid(2)]), lambdaContext());
+    await processorWithIndex(index, sink).process(
       buildEvent([invalid(1), invalid(2), invalid(3)]),
       lambdaContext(),
     );
@@ -117,7 +104,7 @@ describe("a redelivered batch of dead letters", () => {
       [{ ...invalid(3), value: { "Employee-Number": 3, name: "E", age: 30 } }, invalid(4)],
     ]) {
       index.events.length = 0;
-      await processorWith(index, new MemoryMessageSink(), new SlowArchive()).process(
+      await processorWithIndex(index, new MemoryMessageSink(), new SlowArchive()).process(
         buildEvent(batch),
         lambdaContext(),
       );
@@ -130,7 +117,10 @@ describe("a redelivered batch of dead letters", () => {
   it("hands what the check read to the look-ahead, so the first delivery reads nothing twice", async () => {
     const index = new RememberingIndex();
 
-    await processorWith(index, new MemoryMessageSink()).process(buildEvent([invalid(1)]), lambdaContext());
+    await processorWithIndex(index, new MemoryMessageSink()).process(
+      buildEvent([invalid(1)]),
+      lambdaContext(),
+    );
 
     expect(index.lookups).toEqual([{ markersRead: 1 }]);
   });
@@ -140,8 +130,8 @@ describe("a redelivered batch of dead letters", () => {
     const sink = new MemoryMessageSink();
     const batch = buildEvent([invalid(1), invalid(2)]);
 
-    await processorWith(index, sink).process(batch, lambdaContext());
-    const again = await processorWith(index, sink).process(batch, lambdaContext());
+    await processorWithIndex(index, sink).process(batch, lambdaContext());
+    const again = await processorWithIndex(index, sink).process(batch, lambdaContext());
 
     expect(again.response).toEqual({ batchItemFailures: [] });
     expect(sink.messages("employees.dlq")).toHaveLength(4);
