@@ -1,11 +1,13 @@
 /**
- * Counts the Produce requests of every kafkajs producer created in this process, from kafkajs's own
- * instrumentation (`producer.events.REQUEST`, emitted when the broker's response arrives): how many
- * round trips a side of a benchmark made, how long the broker took over them, and how big they were.
+ * Counts the Produce requests of every kafkajs producer created in this process (the project's
+ * patched kafkajs and `kafkajs-stock`), from kafkajs's own instrumentation
+ * (`producer.events.REQUEST`, emitted when the broker's response arrives): how many round trips a
+ * side of a benchmark made, how long the broker took over them, and how big they were.
  * Benchmark-only: it wraps `Kafka.prototype.producer` so that producers built inside the handler
  * (the sink's, created on first use) are counted without the handler knowing.
  */
 import { Kafka } from "kafkajs";
+import { Kafka as StockKafka } from "kafkajs-stock";
 
 export interface ProduceRequest {
   /** When the request went out, ms since the clock's start. */
@@ -29,20 +31,23 @@ export interface ProduceRequestLog {
 export function countProduceRequests(): ProduceRequestLog {
   let requests: ProduceRequest[] = [];
   let startedAt = Date.now();
-  const original = Kafka.prototype.producer;
-  Kafka.prototype.producer = function producer(this: Kafka, ...args: Parameters<Kafka["producer"]>) {
-    const created = original.apply(this, args);
-    created.on(created.events.REQUEST, ({ payload }) => {
-      if (payload.apiName !== "Produce") return;
-      requests.push({
-        sentAtMs: payload.sentAt - startedAt,
-        durationMs: payload.duration,
-        responseBytes: payload.size,
-        queuedMs: payload.pendingDuration,
+  // The project's patched kafkajs and the untouched release the baselines use are two classes.
+  for (const client of [Kafka, StockKafka] as (typeof Kafka)[]) {
+    const original = client.prototype.producer;
+    client.prototype.producer = function producer(this: Kafka, ...args: Parameters<Kafka["producer"]>) {
+      const created = original.apply(this, args);
+      created.on(created.events.REQUEST, ({ payload }) => {
+        if (payload.apiName !== "Produce") return;
+        requests.push({
+          sentAtMs: payload.sentAt - startedAt,
+          durationMs: payload.duration,
+          responseBytes: payload.size,
+          queuedMs: payload.pendingDuration,
+        });
       });
-    });
-    return created;
-  };
+      return created;
+    };
+  }
   return {
     reset() {
       requests = [];
