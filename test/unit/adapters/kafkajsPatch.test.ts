@@ -34,19 +34,29 @@ type ProduceV3 = (options: {
   topicData: { topic: string; partitions: { partition: number; messages: unknown[] }[] }[];
 }) => ProduceRequest;
 
+type GroupMessages = (options: {
+  topic: string;
+  partitionMetadata: unknown[];
+  messages: unknown[];
+  partitioner: (options: { message: unknown }) => unknown;
+}) => Record<string, unknown[]>;
+
 const RECORD = "src/protocol/recordBatch/record/v0/index.js";
 const CRC = "src/protocol/recordBatch/crc32C/index.js";
 const PRODUCE_V3 = "src/protocol/requests/produce/v3/request.js";
+const GROUP = "src/producer/groupMessagesPerPartition.js";
 
 const patched = {
   record: load(`kafkajs/${RECORD}`) as RecordEncoder,
   crc: load(`kafkajs/${CRC}`) as Crc32C,
   produce: load(`kafkajs/${PRODUCE_V3}`) as ProduceV3,
+  group: load(`kafkajs/${GROUP}`) as GroupMessages,
 };
 const stock = {
   record: load(`kafkajs-stock/${RECORD}`) as RecordEncoder,
   crc: load(`kafkajs-stock/${CRC}`) as Crc32C,
   produce: load(`kafkajs-stock/${PRODUCE_V3}`) as ProduceV3,
+  group: load(`kafkajs-stock/${GROUP}`) as GroupMessages,
 };
 
 /** The encoded bytes, or the name of what encoding threw: both must agree either way. */
@@ -197,6 +207,31 @@ describe("a whole Produce request (v3, the record batch and its CRC)", () => {
         expect(ours.buffer.equals(theirs.buffer)).toBe(true);
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe("the patched grouping of a send's messages by partition", () => {
+  it("gives the original's groups, in the original's order, whatever the partitioner answers", () => {
+    const answer = fc.oneof(
+      fc.integer({ min: -1, max: 5 }),
+      fc.constantFrom(undefined, null, Number.NaN, "2"),
+    );
+    fc.assert(
+      fc.property(fc.array(answer, { maxLength: 200 }), fc.boolean(), (answers, noMetadata) => {
+        const messages = answers.map((partition, index) => ({ index, partition }));
+        const options = {
+          topic: "employees.processed",
+          partitionMetadata: noMetadata ? [] : [{ partitionId: 0 }],
+          messages,
+          partitioner: ({ message }: { message: unknown }) => (message as { partition: unknown }).partition,
+        };
+        const ours = patched.group(options);
+        const theirs = stock.group(options);
+        expect(Object.keys(ours)).toEqual(Object.keys(theirs));
+        expect(ours).toEqual(theirs);
+      }),
+      { numRuns: 500 },
     );
   });
 });
