@@ -41,22 +41,36 @@ type GroupMessages = (options: {
   partitioner: (options: { message: unknown }) => unknown;
 }) => Record<string, unknown[]>;
 
+type Murmur2 = (key: unknown) => number;
+interface PartitionerArgs {
+  topic: string;
+  partitionMetadata: { partitionId: number; leader: number }[];
+  message: { key?: unknown; partition?: number | null };
+}
+type DefaultPartitioner = () => (args: PartitionerArgs) => number;
+
 const RECORD = "src/protocol/recordBatch/record/v0/index.js";
 const CRC = "src/protocol/recordBatch/crc32C/index.js";
 const PRODUCE_V3 = "src/protocol/requests/produce/v3/request.js";
 const GROUP = "src/producer/groupMessagesPerPartition.js";
+const MURMUR2 = "src/producer/partitioners/default/murmur2.js";
+const DEFAULT_PARTITIONER = "src/producer/partitioners/default/index.js";
 
 const patched = {
   record: load(`kafkajs/${RECORD}`) as RecordEncoder,
   crc: load(`kafkajs/${CRC}`) as Crc32C,
   produce: load(`kafkajs/${PRODUCE_V3}`) as ProduceV3,
   group: load(`kafkajs/${GROUP}`) as GroupMessages,
+  murmur2: load(`kafkajs/${MURMUR2}`) as Murmur2,
+  partitioner: load(`kafkajs/${DEFAULT_PARTITIONER}`) as DefaultPartitioner,
 };
 const stock = {
   record: load(`kafkajs-stock/${RECORD}`) as RecordEncoder,
   crc: load(`kafkajs-stock/${CRC}`) as Crc32C,
   produce: load(`kafkajs-stock/${PRODUCE_V3}`) as ProduceV3,
   group: load(`kafkajs-stock/${GROUP}`) as GroupMessages,
+  murmur2: load(`kafkajs-stock/${MURMUR2}`) as Murmur2,
+  partitioner: load(`kafkajs-stock/${DEFAULT_PARTITIONER}`) as DefaultPartitioner,
 };
 
 /** The encoded bytes, or the name of what encoding threw: both must agree either way. */
@@ -232,6 +246,57 @@ describe("the patched grouping of a send's messages by partition", () => {
         expect(ours).toEqual(theirs);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("the patched murmur2 and default partitioner", () => {
+  it.each([
+    ["21", -973932308],
+    ["foobar", -790332482],
+    ["a-little-bit-long-string", -985981536],
+    ["abc", 479470107],
+  ])("hashes %j to Kafka's UtilsTest value", (text, hash) => {
+    expect(patched.murmur2(Buffer.from(text))).toBe(hash);
+  });
+
+  it("hashes any key, bytes or text, as the original does", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
+          fc.string({ unit: "binary", maxLength: 40 }),
+          fc.integer(),
+        ),
+        (key) => {
+          expect(patched.murmur2(key)).toBe(stock.murmur2(key));
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("picks the original's partition for a keyed message or a named partition, and a led one without a key", () => {
+    const ours = patched.partitioner();
+    const theirs = stock.partitioner();
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -1, max: 2 }), { minLength: 1, maxLength: 8 }),
+        fc.option(
+          fc.uint8Array({ maxLength: 30 }).map((a) => Buffer.from(a)),
+          { nil: undefined },
+        ),
+        fc.option(fc.nat(7), { nil: undefined }),
+        (leaders, key, partition) => {
+          const partitionMetadata = leaders.map((leader, partitionId) => ({ partitionId, leader }));
+          const args = { topic: "employees.processed", partitionMetadata, message: { key, partition } };
+          const chosen = ours(args);
+          if (partition !== undefined || key !== undefined) expect(chosen).toBe(theirs(args));
+          else if (leaders.some((leader) => leader >= 0)) expect(leaders[chosen]).toBeGreaterThanOrEqual(0);
+          else expect(chosen).toBeLessThan(leaders.length);
+        },
+      ),
+      { numRuns: 1_000 },
     );
   });
 });
