@@ -10,6 +10,19 @@ import type { DeliveryReceipt } from "../core/ports";
 import type { OutgoingMessage } from "../core/types";
 
 /**
+ * Where a message's choices live: on the kafkajs message object itself, which the sink creates per
+ * send, under keys no other code uses. They were WeakMaps keyed by message: a lookup and an entry
+ * per message, and ephemeron tables for the collector to trace. On a batch of 5,000 records of 85
+ * bytes the handler took 131-134 ms of CPU with them, 123-129 without (three alternating pairs).
+ * kafkajs copies a message's own properties, these too, into its record encoder's input, which
+ * reads only the fields it knows.
+ */
+const PREFERRED = Symbol("preferredPartition");
+const CHOSEN = Symbol("chosenPartition");
+
+type ChoiceMessage = Message & { [PREFERRED]?: number | undefined; [CHOSEN]?: number | undefined };
+
+/**
  * Partition choices of the messages of one send, made once and kept across kafkajs's internal
  * retries.
  *
@@ -20,9 +33,6 @@ import type { OutgoingMessage } from "../core/types";
  * first choice for a message object is final, and a receipt is only taken for that partition.
  */
 export class PartitionChoices {
-  private readonly preferred = new WeakMap<Message, number>();
-  private readonly chosen = new WeakMap<Message, number>();
-
   /** A kafkajs message for an outgoing one; header maps have no prototype, so any name is a name. */
   toKafkaMessage(message: OutgoingMessage): Message {
     const headers: IHeaders = Object.create(null);
@@ -31,10 +41,14 @@ export class PartitionChoices {
       if (existing === undefined) headers[name] = value;
       else headers[name] = Array.isArray(existing) ? [...existing, value] : [existing as Buffer, value];
     }
-    const kafkaMessage: Message = { key: message.key, value: message.value, headers };
+    const kafkaMessage: ChoiceMessage = {
+      key: message.key,
+      value: message.value,
+      headers,
+      [PREFERRED]: message.preferredPartition,
+      [CHOSEN]: undefined,
+    };
     if (message.timestamp !== undefined) kafkaMessage.timestamp = String(message.timestamp);
-    if (message.preferredPartition !== undefined)
-      this.preferred.set(kafkaMessage, message.preferredPartition);
     return kafkaMessage;
   }
 
@@ -44,16 +58,16 @@ export class PartitionChoices {
    * available partitions for keyless messages; in every case decided on the first call only.
    */
   partitioner(): ICustomPartitioner {
-    const { preferred, chosen } = this;
     return () => {
       const byKey = Partitioners.DefaultPartitioner();
       return (args) => {
-        const decided = chosen.get(args.message);
+        const message = args.message as ChoiceMessage;
+        const decided = message[CHOSEN];
         if (decided !== undefined) return decided;
-        const wanted = preferred.get(args.message);
+        const wanted = message[PREFERRED];
         const partition =
           wanted !== undefined && wanted < args.partitionMetadata.length ? wanted : byKey(args);
-        chosen.set(args.message, partition);
+        message[CHOSEN] = partition;
         return partition;
       };
     };
@@ -75,7 +89,7 @@ export class PartitionChoices {
       next.set(m.partition, Number(m.baseOffset));
     }
     return messages.map((message) => {
-      const partition = this.chosen.get(message);
+      const partition = (message as ChoiceMessage)[CHOSEN];
       const offset = partition === undefined ? undefined : next.get(partition);
       if (partition === undefined || offset === undefined) {
         throw new TransientError(
