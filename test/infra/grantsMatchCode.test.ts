@@ -66,7 +66,9 @@ beforeAll(async () => {
     onFailureInS3: false,
   });
   for (const { entry } of FUNCTIONS) calls.set(entry, await sdkCallsOf(entry));
-}, 120_000);
+  // Two synths and two bundles: 15 s alone, but beside the integration files and the stack's JVMs
+  // on two cores a fresh-clone CI run once spent more than 120 s here.
+}, 300_000);
 
 /** `action` or `action on table`, the unit both sides are compared in. */
 function grantsOfCode(entry: string, deployment: Deployment): Set<string> {
