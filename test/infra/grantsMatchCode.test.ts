@@ -66,8 +66,9 @@ beforeAll(async () => {
     onFailureInS3: false,
   });
   for (const { entry } of FUNCTIONS) calls.set(entry, await sdkCallsOf(entry));
-  // Two synths and two bundles: 15 s alone, but beside the integration files and the stack's JVMs
-  // on two cores a fresh-clone CI run once spent more than 120 s here.
+  // Two synths and two bundles: 4 s alone, but beside the integration files and the stack's JVMs on
+  // two cores a fresh-clone CI run once spent more than 120 s here (and 166 s in the next, before
+  // sdkCalls.ts stopped resolving packages' relative imports twice).
 }, 300_000);
 
 /** `action` or `action on table`, the unit both sides are compared in. */
