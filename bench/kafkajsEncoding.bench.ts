@@ -14,6 +14,7 @@ import { definePipeline } from "../functions/lib/core/pipeline";
 import { employeeRecords } from "../functions/processor/pipelines";
 import { MemoryArchive, MemoryMessageSink } from "../test/doubles/memorySinks";
 import type { Benchmark } from "./benchmark";
+import { median } from "./bundleRuns";
 import { buildWorkload, SOURCE_TOPIC } from "./workload";
 
 const ITERATIONS = 15;
@@ -66,10 +67,6 @@ async function encodeAll(produce: ProduceV3, partitions: readonly unknown[][]): 
     bytes += (await request.encode()).size();
   }
   return bytes;
-}
-
-function median(values: readonly number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 }
 
 async function compare(valueBytes: number) {
