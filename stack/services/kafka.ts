@@ -17,16 +17,25 @@ import { kafkaErrorType } from "../kafkaErrorType";
 import { ensureLocalTls, type LocalTlsFiles } from "../tls";
 import type { LaunchContext, ServiceContext, ServiceDefinition, ServiceInstance } from "../types";
 
+const MIB = 1024 * 1024;
+const LOCAL_SEGMENT_BYTES = 16 * MIB;
+const LOCAL_RETENTION_BYTES = 256 * MIB;
+
 /**
  * server.properties for one test node, alone or in a cluster.
  *
  * Auto topic creation is off so a producer writing to a topic nobody declared gets an error the
  * pipeline can see, as on MSK with the default configuration. Replication follows MSK's defaults for
  * the number of brokers (see replicationDefaults), internal topics included. Internal topics get 3
- * partitions (50 would slow the first group join), the initial rebalance delay is 0 so consumers in
- * tests start at once, and segments are small so retention and compaction tests do not need
- * gigabytes. Failure detection keeps Kafka's (and MSK's) defaults, so a killed broker is fenced after
- * the same 9 s session timeout as in production.
+ * partitions (50 would slow the first group join), and the initial rebalance delay is 0 so consumers
+ * in tests start at once. Failure detection keeps Kafka's (and MSK's) defaults, so a killed broker is
+ * fenced after the same 9 s session timeout as in production.
+ *
+ * Each partition keeps at most 256 MiB in 16 MiB segments. The data dir lives across `down`/`up`, and
+ * benchmarks write gigabytes to topics nobody reads again: with 1 MiB segments and Kafka's unbounded
+ * retention by size, a checkout reached 17 GB in about 17,000 segment files, each an open file, and
+ * the broker took its log dir offline on "Too many open files" (a 20,000 limit) in the middle of a run.
+ * Now a partition holds at most 18 files, and its oldest segments go first, as on a real cluster.
  */
 export function kafkaServerProperties(node: KafkaNode, cluster: KafkaCluster, tls?: LocalTlsFiles): string {
   const { replicationFactor, minInsyncReplicas } = cluster.replication;
@@ -54,7 +63,8 @@ export function kafkaServerProperties(node: KafkaNode, cluster: KafkaCluster, tl
     "share.coordinator.state.topic.replication.factor": replicationFactor,
     "share.coordinator.state.topic.min.isr": minInsyncReplicas,
     "group.initial.rebalance.delay.ms": 0,
-    "log.segment.bytes": 1_048_576,
+    "log.segment.bytes": LOCAL_SEGMENT_BYTES,
+    "log.retention.bytes": LOCAL_RETENTION_BYTES,
     "log.retention.check.interval.ms": 60_000,
     // The default 128 MiB dedupe buffer would take a quarter of the heap for __consumer_offsets.
     "log.cleaner.dedupe.buffer.size": 16_777_216,

@@ -10,11 +10,15 @@ import { parse } from "yaml";
 import { LOCAL_PORTS } from "../../functions/lib/config";
 import { APICURIO_REGISTRY_VERSION, DYNAMODB_LOCAL_VERSION, KAFKA_VERSION } from "../../stack/constants";
 import { kafkaCluster } from "../../stack/kafkaCluster";
+import { kafkaServerProperties } from "../../stack/services";
 import { stackLayout } from "../../stack/layout";
 import { readStackPorts } from "../../stack/ports";
 
 type ComposeFile = {
-  services: Record<string, { image?: string; ports?: string[]; command?: string[] }>;
+  services: Record<
+    string,
+    { image?: string; ports?: string[]; command?: string[]; environment?: Record<string, unknown> }
+  >;
 };
 
 const root = new URL("../../", import.meta.url);
@@ -159,6 +163,25 @@ describe("the compose files and stack/", () => {
     expect(overlay.services.kafka?.image ?? single.services.kafka?.image).toBe(
       `apache/kafka:${KAFKA_VERSION}`,
     );
+  });
+
+  // Broker settings that are not per node, where the JDK stack and the images must agree: what a
+  // partition keeps on disk (a local data dir lives for weeks) and how often a segment rolls.
+  it.each(["log.segment.bytes", "log.retention.bytes"])("configure every broker with the JDK stack's %s", (key) => {
+    const jdk = kafkaServerProperties(cluster.nodes[0] as (typeof cluster.nodes)[0], cluster)
+      .split("\n")
+      .find((line) => line.startsWith(`${key}=`))
+      ?.slice(key.length + 1);
+    const variable = `KAFKA_${key.toUpperCase().replaceAll(".", "_")}`;
+    const brokers = [
+      single.services.kafka,
+      overlay.services.kafka,
+      overlay.services["kafka-2"],
+      overlay.services["kafka-3"],
+    ];
+
+    expect(jdk).toBeDefined();
+    expect(brokers.map((broker) => String(broker?.environment?.[variable]))).toEqual(brokers.map(() => jdk));
   });
 
   it("runs DynamoDB Local on the port it publishes", () => {

@@ -40,8 +40,20 @@ describe("kafkaServerProperties", () => {
     expect(props["group.initial.rebalance.delay.ms"]).toBe("0");
     expect(props["offsets.topic.replication.factor"]).toBe("1");
     expect(props["transaction.state.log.replication.factor"]).toBe("1");
-    expect(Number(props["log.segment.bytes"])).toBeLessThanOrEqual(1_048_576);
     expect(props["num.partitions"]).toBe("3");
+  });
+
+  // A checkout's data dir lives across `down`/`up`. With 1 MiB segments and Kafka's unbounded
+  // retention by size, a few days of benchmarks left 17 GB in ~17,000 segment files, one open file
+  // each, and the broker shut its log dir on "Too many open files" (limit 20,000) mid-benchmark.
+  it("bounds what each partition keeps, so a long-lived data dir cannot exhaust the broker's open files", () => {
+    const segmentBytes = Number(props["log.segment.bytes"]);
+    const retentionBytes = Number(props["log.retention.bytes"]);
+    expect(retentionBytes).toBeGreaterThan(0);
+    // Closed segments past the limit are deleted; the active one and one being rolled stay.
+    expect(retentionBytes / segmentBytes + 2).toBeLessThanOrEqual(32);
+    // A whole 6 MB Lambda batch, and a benchmark's few hundred MB spread over three partitions, still fit.
+    expect(retentionBytes).toBeGreaterThanOrEqual(128 * 1024 * 1024);
   });
 });
 
