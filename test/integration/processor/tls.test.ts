@@ -68,6 +68,8 @@ describe.each(KAFKA_PRODUCERS)("the %s producer over TLS", (producer) => {
   });
   afterAll(async () => {
     await Promise.all(sinks.map((s) => s.disconnect().catch(() => undefined)));
+    // The local broker's data dir outlives the run: leave no topic behind, as the other suites do.
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
   });
 
