@@ -1,9 +1,8 @@
 /**
  * Runs Lambda handler bundles the way the cost benchmarks need (cold start, memory, dead-letter
  * storms): built with the construct's own bundle definition, each run in a fresh child process
- * (`lambdaRunner.ts`) with the V8 heap flags Lambda's Node runtime sets for the memory size and the
- * construct's `NODE_OPTIONS`, against the local stack. Each run reports INIT and, per event, time,
- * CPU time and peak memory.
+ * (`lambdaRunner.ts`) with the V8 heap flags Lambda's Node runtime sets for the memory size, against
+ * the local stack. Each run reports INIT and, per event, time, CPU time and peak memory.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -11,7 +10,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { lambdaHeapFlags } from "../emulator/sandbox/sandboxLaunch";
 import type { KafkaEvent, KafkaEventRecord } from "../functions/lib/core/types";
-import { buildLambdaBundle, LAMBDA_NODE_OPTIONS } from "../infra/bundling/lambdaBundle";
+import { buildLambdaBundle } from "../infra/bundling/lambdaBundle";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const RUNNER = join(REPO, "bench/lambdaRunner.ts");
@@ -74,8 +73,8 @@ export async function runBundle(
   writeFileSync(eventsFile, JSON.stringify(events));
   const env: Record<string, string | undefined> = {
     ...process.env,
-    // What the construct deploys with (source maps on): it costs INIT time and memory of its own.
-    NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+    // As the construct deploys the functions: no NODE_OPTIONS (test/infra checks their environment).
+    NODE_OPTIONS: undefined,
     // As in Lambda (the runtime's variables; `AWS_LAMBDA_FUNCTION_NAME` would mean "in AWS" to the
     // configuration, so it stays unset and the function uses the local stack).
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memorySizeMb),
@@ -85,7 +84,7 @@ export async function runBundle(
   };
   const child = spawn(
     process.execPath,
-    [...lambdaHeapFlags(options.memorySizeMb, LAMBDA_NODE_OPTIONS), RUNNER, bundle, eventsFile],
+    [...lambdaHeapFlags(options.memorySizeMb, undefined), RUNNER, bundle, eventsFile],
     {
       env,
       stdio: ["ignore", "pipe", "pipe"],

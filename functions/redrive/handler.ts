@@ -8,6 +8,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { loadConfig } from "../lib/config";
+import { mapStackTracesLazily } from "../lib/lambda/stackTraces";
 import { DEFAULT_SERVICE_NAME } from "../lib/metricNames";
 import { createRedriveTools, loadRedriveDefaults } from "../lib/redrive/createRedriveTools";
 import { parseRedriveInput, type RedriveInput } from "../lib/redrive/redriveRequest";
@@ -16,6 +17,7 @@ import { RECORD_ACTIONS, type RedriveSummary } from "../lib/redrive/types";
 /** Time kept back to save the checkpoint and return the summary before Lambda stops the function. */
 const STOP_BEFORE_DEADLINE_MS = 15_000;
 
+mapStackTracesLazily();
 const logger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? `${DEFAULT_SERVICE_NAME}-redrive`,
 });

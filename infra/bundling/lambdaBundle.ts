@@ -12,19 +12,15 @@ import { basename, dirname, extname } from "node:path";
 const REQUIRE_BANNER =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
-/**
- * The Node options the construct deploys every function with: stack traces through the bundle's
- * source maps. Not free (Node reads each module's map as it loads it: about 20 ms of INIT CPU and
- * 8 MB of memory for the processor, measured in the cold-start benchmark's runs), so the benchmarks
- * run with it too.
- */
-export const LAMBDA_NODE_OPTIONS = "--enable-source-maps";
-
 export const LAMBDA_BUNDLE = {
   target: "node24",
   format: "esm",
   minify: true,
-  /** Source maps without the sources: stack traces name our files, the bundle stays small. */
+  /**
+   * Source maps without the sources: stack traces name our files, the bundle stays small. Read on
+   * the first stack trace (`functions/lib/lambda/stackTraces.ts`), not with `--enable-source-maps`,
+   * which reads every module's map at load: 24 ms of the processor's INIT and 8 MB.
+   */
   sourceMap: true,
   sourcesContent: false,
   mainFields: ["module", "main"] as readonly string[],

@@ -6,7 +6,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
-import { LAMBDA_BUNDLE, LAMBDA_NODE_OPTIONS, splitBundleCommand } from "../bundling/lambdaBundle";
+import { LAMBDA_BUNDLE, splitBundleCommand } from "../bundling/lambdaBundle";
 import type { ResolvedSettings } from "./resolveSettings";
 import type { KafkaSource } from "./types";
 
@@ -98,7 +98,6 @@ export function createPipelineFunction(
       ...options.environment,
       POWERTOOLS_SERVICE_NAME: options.serviceName ?? settings.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
-      NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
     },
     bundling: {
       minify: LAMBDA_BUNDLE.minify,

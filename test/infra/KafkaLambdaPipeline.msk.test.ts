@@ -61,7 +61,6 @@ describe("processor function (MSK)", () => {
       THROW_ON_FULL_BATCH_FAILURE: "true",
       POWERTOOLS_SERVICE_NAME: "kafka-processor",
       POWERTOOLS_METRICS_NAMESPACE: "KafkaLambdaPipeline",
-      NODE_OPTIONS: "--enable-source-maps",
       ARCHIVE_BUCKET: { Ref: expect.stringMatching(/^PipelineArchiveBucket/) },
       DEAD_LETTER_TABLE: { Ref: expect.stringMatching(/^PipelineDeadLetterTable/) },
       ATTEMPTS_TABLE: { Ref: expect.stringMatching(/^PipelineAttemptsTable/) },

@@ -106,7 +106,6 @@ describe("redrive function (MSK, defaults)", () => {
       AWS_SDK_REQUEST_TIMEOUT_MS: "10000",
       POWERTOOLS_SERVICE_NAME: "kafka-redrive",
       POWERTOOLS_METRICS_NAMESPACE: "KafkaLambdaPipeline",
-      NODE_OPTIONS: "--enable-source-maps",
     });
     expect(msk.pipeline.kafkaEnvironment).toEqual({
       KAFKA_BROKERS: "b-1.orders.abc123.c7.kafka.eu-west-1.amazonaws.com:9098",

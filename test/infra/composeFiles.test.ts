@@ -10,9 +10,9 @@ import { parse } from "yaml";
 import { LOCAL_PORTS } from "../../functions/lib/config";
 import { APICURIO_REGISTRY_VERSION, DYNAMODB_LOCAL_VERSION, KAFKA_VERSION } from "../../stack/constants";
 import { kafkaCluster } from "../../stack/kafkaCluster";
-import { kafkaServerProperties } from "../../stack/services";
 import { stackLayout } from "../../stack/layout";
 import { readStackPorts } from "../../stack/ports";
+import { kafkaServerProperties } from "../../stack/services";
 
 type ComposeFile = {
   services: Record<
@@ -167,22 +167,27 @@ describe("the compose files and stack/", () => {
 
   // Broker settings that are not per node, where the JDK stack and the images must agree: what a
   // partition keeps on disk (a local data dir lives for weeks) and how often a segment rolls.
-  it.each(["log.segment.bytes", "log.retention.bytes"])("configure every broker with the JDK stack's %s", (key) => {
-    const jdk = kafkaServerProperties(cluster.nodes[0] as (typeof cluster.nodes)[0], cluster)
-      .split("\n")
-      .find((line) => line.startsWith(`${key}=`))
-      ?.slice(key.length + 1);
-    const variable = `KAFKA_${key.toUpperCase().replaceAll(".", "_")}`;
-    const brokers = [
-      single.services.kafka,
-      overlay.services.kafka,
-      overlay.services["kafka-2"],
-      overlay.services["kafka-3"],
-    ];
+  it.each(["log.segment.bytes", "log.retention.bytes"])(
+    "configure every broker with the JDK stack's %s",
+    (key) => {
+      const jdk = kafkaServerProperties(cluster.nodes[0] as (typeof cluster.nodes)[0], cluster)
+        .split("\n")
+        .find((line) => line.startsWith(`${key}=`))
+        ?.slice(key.length + 1);
+      const variable = `KAFKA_${key.toUpperCase().replaceAll(".", "_")}`;
+      const brokers = [
+        single.services.kafka,
+        overlay.services.kafka,
+        overlay.services["kafka-2"],
+        overlay.services["kafka-3"],
+      ];
 
-    expect(jdk).toBeDefined();
-    expect(brokers.map((broker) => String(broker?.environment?.[variable]))).toEqual(brokers.map(() => jdk));
-  });
+      expect(jdk).toBeDefined();
+      expect(brokers.map((broker) => String(broker?.environment?.[variable]))).toEqual(
+        brokers.map(() => jdk),
+      );
+    },
+  );
 
   it("runs DynamoDB Local on the port it publishes", () => {
     const command = single.services.dynamodb?.command ?? [];

@@ -10,6 +10,7 @@ import type { Pipeline } from "../core/pipeline";
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from "../metricNames";
 import { createProcessor, type ProcessorParts } from "./createProcessor";
 import { kafkaBatchProcessing } from "./kafkaBatchProcessing";
+import { mapStackTracesLazily } from "./stackTraces";
 
 /**
  * The processor Lambda's whole wiring for a list of pipelines: configuration, clients and the
@@ -21,6 +22,7 @@ export function createProcessorHandler(pipelines: readonly Pipeline[]): {
   handler: ReturnType<typeof middy>;
   parts: ProcessorParts;
 } {
+  mapStackTracesLazily();
   const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? DEFAULT_SERVICE_NAME;
   const logger = new Logger({ serviceName });
   const metrics = new Metrics({
