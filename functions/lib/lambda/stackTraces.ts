@@ -31,9 +31,12 @@ export function sourceMapsLoaded(): number {
   return maps.size;
 }
 
-/** Installs the lazy mapping, once; does nothing when Node maps traces itself. */
+/**
+ * Installs the lazy mapping, once. Does nothing when Node maps traces itself, or when something
+ * else (a test runner, source-map-support) already formats them.
+ */
 export function mapStackTracesLazily(): void {
-  if (process.sourceMapsEnabled || Error.prepareStackTrace === prepareStackTrace) return;
+  if (process.sourceMapsEnabled || Error.prepareStackTrace !== undefined) return;
   Error.prepareStackTrace = prepareStackTrace;
 }
 

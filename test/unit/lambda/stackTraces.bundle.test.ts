@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { mapStackTracesLazily } from "../../../functions/lib/lambda/stackTraces";
 import { buildLambdaBundle } from "../../../infra/bundling/lambdaBundle";
 
 const OUT = resolve("node_modules/.cache/stack-traces", `${process.pid}`);
@@ -66,6 +67,19 @@ describe("stack traces of the bundle", () => {
       expect(stack).toMatch(/index\.mjs:\d+:\d+/);
     } finally {
       rmSync(OUT, { recursive: true, force: true });
+    }
+  });
+
+  it("leave a formatter someone else installed (a test runner, source-map-support) in place", () => {
+    const before = Error.prepareStackTrace;
+    const theirs = () => "their trace";
+    Error.prepareStackTrace = theirs;
+    try {
+      mapStackTracesLazily();
+
+      expect(Error.prepareStackTrace).toBe(theirs);
+    } finally {
+      Error.prepareStackTrace = before;
     }
   });
 });
