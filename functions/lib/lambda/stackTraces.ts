@@ -36,8 +36,13 @@ export function sourceMapsLoaded(): number {
  * else (a test runner, source-map-support) already formats them.
  */
 export function mapStackTracesLazily(): void {
-  if (process.sourceMapsEnabled || Error.prepareStackTrace !== undefined) return;
+  if (process.sourceMapsEnabled || !isNodesOwn(Error.prepareStackTrace)) return;
   Error.prepareStackTrace = prepareStackTrace;
+}
+
+/** Node (20 to 24) puts a formatter of its own there, `ErrorPrepareStackTrace`; older ones none. */
+function isNodesOwn(formatter: typeof Error.prepareStackTrace): boolean {
+  return formatter === undefined || formatter.name === "ErrorPrepareStackTrace";
 }
 
 function prepareStackTrace(error: Error, frames: NodeJS.CallSite[]): string {
