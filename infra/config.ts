@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { FAILURE_KEY_NAMES } from "../functions/lib/config";
 import { SELF_MANAGED_AUTHENTICATIONS } from "./constructs/types";
 

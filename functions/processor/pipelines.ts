@@ -7,7 +7,7 @@
  * (`z.strictObject`) dead-letters records with unknown fields instead; plain `z.object` would strip
  * them silently, which loses data nobody decided to drop.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ConfluentSchemaRegistry } from "../lib/adapters/ConfluentSchemaRegistry";
 import { localSchemaRegistryUrl } from "../lib/config";
 import { definePipeline } from "../lib/core/pipeline";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { RetryLaterError } from "../core/errors";
 import { definePipeline, type Pipeline } from "../core/pipeline";
 import { CANARY_KINDS, CANARY_RUN_ID, canaryTopics } from "./canaryRecord";

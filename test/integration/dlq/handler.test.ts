@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Context } from "aws-lambda";
 import { type Admin, Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { loadConfig } from "../../../functions/lib/config";
 import { definePipeline } from "../../../functions/lib/core/pipeline";
 import { silentLogger } from "../../../functions/lib/core/ports";

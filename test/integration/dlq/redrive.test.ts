@@ -1,6 +1,6 @@
 import { type Admin, Kafka, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { type Config, loadConfig } from "../../../functions/lib/config";
 import { REDRIVE_HEADERS } from "../../../functions/lib/core/headers";
 import type { KafkaBatchProcessor } from "../../../functions/lib/core/KafkaBatchProcessor";

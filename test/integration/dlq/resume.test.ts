@@ -1,6 +1,6 @@
 import { type Admin, Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { loadConfig } from "../../../functions/lib/config";
 import { TransientError } from "../../../functions/lib/core/errors";
 import { REDRIVE_HEADERS } from "../../../functions/lib/core/headers";

@@ -3,7 +3,7 @@
  * values come from the local schema registry. The test picks how values arrive (IT_FRAMING) and
  * the Avro reader schema (IT_AVRO_READER_SCHEMA), the one format it reads (IT_FORMAT); SCHEMA_REGISTRY_URL points at the registry.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ConfluentSchemaRegistry } from "../../../functions/lib/adapters/ConfluentSchemaRegistry";
 import { definePipeline } from "../../../functions/lib/core/pipeline";
 import type { DataFormat, SourceFraming } from "../../../functions/lib/formats/constants";

@@ -3,7 +3,7 @@
  * against the processor with in-memory sinks on a controllable clock.
  */
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { ProduceRejectedError, RetryLaterError, TransientError } from "../../../functions/lib/core/errors";
 import { DEAD_LETTER_HEADERS } from "../../../functions/lib/core/headers";
 import {

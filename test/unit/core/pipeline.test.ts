@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import type { DecodedRecord } from "../../../functions/lib/core/decodeEvent";
 import type { RecordError } from "../../../functions/lib/core/errors";
 import { definePipeline, type PreparedRecord, parseUtf8Json } from "../../../functions/lib/core/pipeline";

@@ -7,7 +7,7 @@ import { deflateSync } from "node:zlib";
 import avro from "avsc";
 import protobuf from "protobufjs";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { KafkaBatchProcessor } from "../../../functions/lib/core/KafkaBatchProcessor";
 import { definePipeline } from "../../../functions/lib/core/pipeline";
 import type { KafkaEvent, SchemaMetadata } from "../../../functions/lib/core/types";
