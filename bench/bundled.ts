@@ -7,8 +7,11 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
+import { lambdaHeapFlags } from "../emulator/sandbox/sandboxLaunch";
 
 const OUT_DIR = new URL("../.stack/bench/", import.meta.url);
+/** The construct's default memory size (`infra/constructs/defaults.ts`, which imports aws-cdk-lib). */
+const LAMBDA_MEMORY_MB = 512;
 
 /** Bundles the benchmark module `entry` (its `import.meta.url`) to `.stack/bench/<name>.mjs`. */
 export async function bundleBenchmark(
@@ -55,9 +58,14 @@ function absentPackages(names: readonly string[]): Plugin {
   };
 }
 
-/** Runs the bundle with `args` in a fresh Node process; its last stdout line is JSON. */
+/**
+ * Runs the bundle with `args` in a fresh Node process; its last stdout line is JSON. The process
+ * gets the V8 heap flags Lambda's Node runtime sets for the construct's default memory size, so the
+ * garbage collector works in the young and old spaces a deployed function has.
+ */
 export function runBundled<T>(bundle: string, args: readonly string[]): T {
-  const out = execFileSync(process.execPath, [bundle, ...args], {
+  const flags = lambdaHeapFlags(LAMBDA_MEMORY_MB, undefined);
+  const out = execFileSync(process.execPath, [...flags, bundle, ...args], {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
