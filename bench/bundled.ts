@@ -8,10 +8,9 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 import { lambdaHeapFlags } from "../emulator/sandbox/sandboxLaunch";
+import { CONSTRUCT_MEMORY_MB } from "./lambdaCost";
 
 const OUT_DIR = new URL("../.stack/bench/", import.meta.url);
-/** The construct's default memory size (`infra/constructs/defaults.ts`, which imports aws-cdk-lib). */
-const LAMBDA_MEMORY_MB = 512;
 
 /** Bundles the benchmark module `entry` (its `import.meta.url`) to `.stack/bench/<name>.mjs`. */
 export async function bundleBenchmark(
@@ -64,7 +63,7 @@ function absentPackages(names: readonly string[]): Plugin {
  * garbage collector works in the young and old spaces a deployed function has.
  */
 export function runBundled<T>(bundle: string, args: readonly string[]): T {
-  const flags = lambdaHeapFlags(LAMBDA_MEMORY_MB, undefined);
+  const flags = lambdaHeapFlags(CONSTRUCT_MEMORY_MB, undefined);
   const out = execFileSync(process.execPath, [...flags, bundle, ...args], {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,

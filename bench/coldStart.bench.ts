@@ -13,10 +13,10 @@ import { initFootprint } from "../infra/bundling/initFootprint";
 import { startStack } from "../stack/stack";
 import type { Benchmark } from "./benchmark";
 import { buildBundle, emptyBundle, kafkaEvent, median, type RunReport, runBundle } from "./bundleRuns";
+import { CONSTRUCT_MEMORY_MB } from "./lambdaCost";
 
 const DEPLOYED = "functions/processor/handler.ts";
 const NAIVE = "bench/naiveProcessorHandler.ts";
-const MEMORY_MB = 512;
 const MIN_SAMPLES = 10;
 
 export const benchmark: Benchmark = async (context) => {
@@ -48,17 +48,17 @@ export const benchmark: Benchmark = async (context) => {
     deployedGood: [],
   };
   const variants = [
-    () => runBundle(bundles.empty, [], { memorySizeMb: MEMORY_MB }).then((r) => runs.empty.push(r)),
+    () => runBundle(bundles.empty, [], { memorySizeMb: CONSTRUCT_MEMORY_MB }).then((r) => runs.empty.push(r)),
     () =>
-      runBundle(bundles.naive, [firstBatch(true)], { memorySizeMb: MEMORY_MB }).then((r) =>
+      runBundle(bundles.naive, [firstBatch(true)], { memorySizeMb: CONSTRUCT_MEMORY_MB }).then((r) =>
         runs.naive.push(r),
       ),
     () =>
-      runBundle(bundles.deployed, [firstBatch(true)], { memorySizeMb: MEMORY_MB }).then((r) =>
+      runBundle(bundles.deployed, [firstBatch(true)], { memorySizeMb: CONSTRUCT_MEMORY_MB }).then((r) =>
         runs.deployed.push(r),
       ),
     () =>
-      runBundle(bundles.deployed, [firstBatch(false)], { memorySizeMb: MEMORY_MB }).then((r) =>
+      runBundle(bundles.deployed, [firstBatch(false)], { memorySizeMb: CONSTRUCT_MEMORY_MB }).then((r) =>
         runs.deployedGood.push(r),
       ),
   ];
@@ -87,7 +87,7 @@ export const benchmark: Benchmark = async (context) => {
 
   return {
     lines: [
-      `${samples} fresh processes per bundle, ${MEMORY_MB} MB heap flags, medians; INIT = process start to handler imported (as Lambda's Init Duration)`,
+      `${samples} fresh processes per bundle, ${CONSTRUCT_MEMORY_MB} MB heap flags, medians; INIT = process start to handler imported (as Lambda's Init Duration)`,
       `empty module: INIT ${floor.toFixed(0)} ms (Node's own start-up)`,
       `naive bundle (clients at module scope): INIT ${init("naive").toFixed(0)} ms (import ${imported("naive").toFixed(0)} ms); first invocation with a dead letter ${first("naive").toFixed(0)} ms`,
       `deployed bundle: INIT ${init("deployed").toFixed(0)} ms (import ${imported("deployed").toFixed(0)} ms); first invocation with a dead letter ${first("deployed").toFixed(0)} ms, with good records only ${first("deployedGood").toFixed(0)} ms`,

@@ -16,12 +16,12 @@ import { startStack } from "../stack/stack";
 import { deadLetterTable } from "../stack/topology";
 import type { BenchContext, Benchmark, BenchReport } from "./benchmark";
 import { buildBundle, eventBytes, kafkaEvent, median, mib, runBundle } from "./bundleRuns";
+import { CONSTRUCT_MEMORY_MB } from "./lambdaCost";
 
 const TOPIC = "employees";
 const VALUE_BYTES = 500;
 /** Five: the good batch's time varies by a factor of two between rounds on the shared machine. */
 const ROUNDS = 5;
-const MEMORY_MB = 512;
 const PARTITIONS = 3;
 
 /**
@@ -159,7 +159,7 @@ async function storm(context: BenchContext, table: string): Promise<BenchReport>
     `${ROUNDS} rounds of ${count} good, ${count} invalid, the invalid again (${eventBytes(events[1] ?? warmup)} bytes each)`,
   );
   const run = await runBundle(bundle, events, {
-    memorySizeMb: MEMORY_MB,
+    memorySizeMb: CONSTRUCT_MEMORY_MB,
     environment: { DEAD_LETTER_INDEX: "true", DEAD_LETTER_TABLE: table },
   });
   // The same rounds (new offsets) with the second producer, which encodes the DLQ copies' headers
@@ -170,13 +170,13 @@ async function storm(context: BenchContext, table: string): Promise<BenchReport>
     platformaticEvents.push(batch(true), storm, storm);
   }
   const platformatic = await runBundle(bundle, platformaticEvents, {
-    memorySizeMb: MEMORY_MB,
+    memorySizeMb: CONSTRUCT_MEMORY_MB,
     environment: { DEAD_LETTER_INDEX: "true", DEAD_LETTER_TABLE: table, KAFKA_PRODUCER: "platformatic" },
   });
   // The same storm with the index off: how much of it is the index (DynamoDB Local) and how much
   // the DLQ topic, the archive and the function's own work.
   const withoutIndex = await runBundle(bundle, [warmup, batch(true), batch(false)], {
-    memorySizeMb: MEMORY_MB,
+    memorySizeMb: CONSTRUCT_MEMORY_MB,
     environment: { DEAD_LETTER_INDEX: "false", DEAD_LETTER_TABLE: table },
   });
   const alone = await indexRequestsAlone(count, table);
@@ -198,7 +198,7 @@ async function storm(context: BenchContext, table: string): Promise<BenchReport>
   const peak = mib(Math.max(...run.invocations.map((r) => r.maxRssKb)));
   return {
     lines: [
-      `${count} records of ~${VALUE_BYTES} B per batch, index on (DynamoDB Local), deployed bundle, ${MEMORY_MB} MB heap flags, medians of ${ROUNDS}`,
+      `${count} records of ~${VALUE_BYTES} B per batch, index on (DynamoDB Local), deployed bundle, ${CONSTRUCT_MEMORY_MB} MB heap flags, medians of ${ROUNDS}`,
       `good batch: ${ms(good).toFixed(0)} ms (CPU ${cpu(good).toFixed(0)} ms)`,
       `all dead letters, first delivery: ${ms(first).toFixed(0)} ms (CPU ${cpu(first).toFixed(0)} ms), ratio ${firstRatio.toFixed(2)}`,
       `all dead letters, redelivery: ${ms(again).toFixed(0)} ms (CPU ${cpu(again).toFixed(0)} ms), ratio ${againRatio.toFixed(2)}`,

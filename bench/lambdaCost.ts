@@ -13,6 +13,12 @@
  * one (the benchmark shows both: without, and with the wait it saw against the local stack).
  */
 
+/**
+ * The construct's default memory size (`DEFAULTS.memorySize` in `infra/constructs/defaults.ts`,
+ * which imports aws-cdk-lib, so the benchmarks' bundles cannot): the size they run functions at.
+ */
+export const CONSTRUCT_MEMORY_MB = 512;
+
 /** The memory sizes the README's table compares. */
 export const LAMBDA_MEMORY_SIZES = [512, 1_024, 1_769] as const;
 

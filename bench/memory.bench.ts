@@ -9,10 +9,9 @@
 import { startStack } from "../stack/stack";
 import type { Benchmark } from "./benchmark";
 import { buildBundle, eventBytes, kafkaEvent, median, mib, runBundle } from "./bundleRuns";
-import { costPerMillionRecords, LAMBDA_MEMORY_SIZES } from "./lambdaCost";
+import { CONSTRUCT_MEMORY_MB, costPerMillionRecords, LAMBDA_MEMORY_SIZES } from "./lambdaCost";
 
 const PAYLOAD_LIMIT = 6 * 1024 * 1024;
-const DEFAULT_MEMORY_MB = 512;
 const SHAPES = [
   { name: "small", valueBytes: 500 },
   { name: "large", valueBytes: 1_700 },
@@ -85,16 +84,16 @@ export const benchmark: Benchmark = async (context) => {
     ...rows,
   );
   const peakAtDefault = Math.max(
-    ...SHAPES.map((s) => peaks.get(`${s.name}@${DEFAULT_MEMORY_MB}`) ?? Number.NaN),
+    ...SHAPES.map((s) => peaks.get(`${s.name}@${CONSTRUCT_MEMORY_MB}`) ?? Number.NaN),
   );
   return {
     lines,
     ratios: [
       {
-        measure: `peak memory of the deployed bundle on a full batch vs the default memory size (${DEFAULT_MEMORY_MB} MB)`,
-        ratio: peakAtDefault / DEFAULT_MEMORY_MB,
+        measure: `peak memory of the deployed bundle on a full batch vs the default memory size (${CONSTRUCT_MEMORY_MB} MB)`,
+        ratio: peakAtDefault / CONSTRUCT_MEMORY_MB,
         goal: { atMost: 0.5 },
-        detail: `${peakAtDefault} MiB Max Memory Used at ${DEFAULT_MEMORY_MB} MB heap flags (the larger of small and large records; medians of ${samples})`,
+        detail: `${peakAtDefault} MiB Max Memory Used at ${CONSTRUCT_MEMORY_MB} MB heap flags (the larger of small and large records; medians of ${samples})`,
       },
     ],
   };
