@@ -12,7 +12,7 @@
  * Frames of files without a map (Node's own, or a map that cannot be read) keep V8's text.
  * `--enable-source-maps`, when set anyway, is left to do the work.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { SourceMap } from "node:module";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -113,10 +113,9 @@ function mapOf(file: string): LoadedMap | null {
   try {
     const path = file.startsWith("file:") ? fileURLToPath(file) : file;
     const mapFile = `${path}.map`;
-    if (existsSync(mapFile)) {
-      loaded = { map: new SourceMap(JSON.parse(readFileSync(mapFile, "utf8"))), directory: dirname(mapFile) };
-    }
+    loaded = { map: new SourceMap(JSON.parse(readFileSync(mapFile, "utf8"))), directory: dirname(mapFile) };
   } catch {
+    // No map beside the file (Node's own modules among them), or one that cannot be read.
     loaded = null;
   }
   maps.set(file, loaded);
