@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { StackLastSequencer } from "./test/support/stackLastSequencer";
 
 /**
  * Test files that break the shared stack for everyone while they run: they kill, pause or stop
@@ -17,6 +18,8 @@ const STACK_FAULT_FILES = [
 
 const STACK = {
   globalSetup: ["test/support/stackSetup.ts"],
+  // The stack starts in the background: each file waits here until it answers.
+  setupFiles: ["test/support/stackReady.ts"],
   testTimeout: 120_000,
   hookTimeout: 300_000,
 };
@@ -33,9 +36,12 @@ const GROUP_0_WORKERS = 2;
 // (global setup) only when a project that needs real services runs. Group 0: the unit and infra
 // tests beside the integration files that leave the stack as they found it, two at a time (those
 // wait on the stack more than they use the CPU, which the unit and infra files use). Group 1, after
-// them: the files that inject faults into the stack, one at a time.
+// them: the files that inject faults into the stack, one at a time. The global setup only starts
+// the stack: the unit and infra files run first while it comes up (StackLastSequencer), and each
+// file that needs it waits for it (the setup file); a fresh clone's files waited 31 s for it before.
 export default defineConfig({
   test: {
+    sequence: { sequencer: StackLastSequencer },
     projects: [
       {
         test: {

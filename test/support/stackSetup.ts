@@ -11,12 +11,14 @@
 import { localSchemaRegistryUrl } from "../../functions/lib/config";
 import { recordedBrokerCount, requestedBrokerCount } from "../../stack/brokerCount";
 import { LOCAL_CREDENTIALS, SERVICE_NAMES } from "../../stack/constants";
+import { serviceContext } from "../../stack/context";
 import { BROKERS_VARIABLE } from "../../stack/kafkaCluster";
 import { stackLayout } from "../../stack/layout";
 import { acquireStackLease, releaseStackLease, type StackLease } from "../../stack/leases";
 import { startService, startStack, stopStack } from "../../stack/stack";
 import type { ServiceName } from "../../stack/types";
 import { silenceKafkajsTimeoutWarning } from "../../stack/warnings";
+import { removeStackReady, STACK_READY_VARIABLE, stackReadyFile, writeStackReady } from "./stackReadiness";
 
 /**
  * Two projects (integration, stack-faults) name this setup and vitest runs it for each, in its own
@@ -27,12 +29,14 @@ interface SetupState {
   users: number;
   lease: StackLease | undefined;
   startedHere: ServiceName[];
-  /** The schema registry, started in the background (see setup). */
+  /** The stack but the registry, started in the background (see setup); settles when it answers. */
+  ready: Promise<void> | undefined;
+  /** The schema registry, started in the background after the rest (see setup). */
   registry: Promise<void> | undefined;
 }
 const STATE_KEY = Symbol.for("kafka-lambda-pipeline.integration-stack");
 const shared = globalThis as Record<symbol, SetupState | undefined>;
-shared[STATE_KEY] ??= { users: 0, lease: undefined, startedHere: [], registry: undefined };
+shared[STATE_KEY] ??= { users: 0, lease: undefined, startedHere: [], ready: undefined, registry: undefined };
 const state: SetupState = shared[STATE_KEY];
 
 /** Started after the others and not awaited: see setup. */
@@ -59,19 +63,34 @@ export async function setup(): Promise<void> {
 
   const layout = stackLayout();
   state.lease = await acquireStackLease(layout);
-  const began = Date.now();
   const brokers = requestedBrokerCount({}) ?? recordedBrokerCount(layout) ?? INTEGRATION_BROKERS;
-  const { services, kafkaBrokers } = await startStack({
+  // Test workers are forked after this: they and the functions under test bootstrap from every node,
+  // and stack calls in tests (startService, the fault controls) see the same cluster size. The
+  // addresses follow from the layout and the size, so they are known before the stack answers.
+  process.env[BROKERS_VARIABLE] = String(brokers);
+  process.env.KAFKA_BROKERS ??= serviceContext({ brokers }).kafka.bootstrap.join(",");
+  // The registry's Confluent-compatible API, for registry clients in tests and functions under test.
+  process.env.SCHEMA_REGISTRY_URL ??= localSchemaRegistryUrl();
+  // Started in the background: the files without the stack (unit, infra) run first, meanwhile (see
+  // stackLastSequencer.ts), and each file that needs the stack waits for this (stackReady.ts).
+  const ready = stackReadyFile();
+  process.env[STACK_READY_VARIABLE] = ready;
+  state.ready = startInBackground(brokers).then(
+    () => writeStackReady(ready, undefined),
+    (error: unknown) => {
+      log(`did not start: ${(error as Error).message}`);
+      return writeStackReady(ready, (error as Error).message);
+    },
+  );
+}
+
+async function startInBackground(brokers: number): Promise<void> {
+  const began = Date.now();
+  const { services } = await startStack({
     log,
     brokers,
     services: SERVICE_NAMES.filter((name) => name !== BACKGROUND_SERVICE),
   });
-  // Test workers are forked after this: they and the functions under test bootstrap from every node,
-  // and stack calls in tests (startService, the fault controls) see the same cluster size.
-  process.env[BROKERS_VARIABLE] = String(brokers);
-  process.env.KAFKA_BROKERS ??= kafkaBrokers.join(",");
-  // The registry's Confluent-compatible API, for registry clients in tests and functions under test.
-  process.env.SCHEMA_REGISTRY_URL ??= localSchemaRegistryUrl();
   state.startedHere = [...new Set(services.filter((s) => s.origin === "started").map((s) => s.service))];
   const reused = services.filter((s) => s.origin !== "started").map((s) => s.instance);
   log(
@@ -99,7 +118,9 @@ export async function setup(): Promise<void> {
 export async function teardown(): Promise<void> {
   state.users -= 1;
   if (state.users > 0) return;
+  await state.ready;
   await state.registry;
+  await removeStackReady(process.env[STACK_READY_VARIABLE]);
   const layout = stackLayout();
   const others = state.lease === undefined ? 0 : await releaseStackLease(layout, state.lease);
   const { startedHere } = state;
