@@ -1,4 +1,5 @@
 import type { Admin } from "kafkajs";
+import { topicOffsets } from "./topicOffsets";
 
 export interface PartitionLag {
   readonly topic: string;
@@ -10,7 +11,8 @@ export interface PartitionLag {
 
 /**
  * Offset lag of a consumer group: per partition, the high watermark minus the committed offset
- * (everything when the group never committed), the `OffsetLag` Lambda publishes for a mapping.
+ * (everything when the group never committed), the `OffsetLag` Lambda publishes for a mapping. Asked
+ * again while a leadership election is under way: the fault campaign reads it right after faults.
  *
  * @example
  * const lag = await consumerLag(admin, "my-group", ["orders"]);
@@ -24,7 +26,7 @@ export async function consumerLag(
   const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
   const result: PartitionLag[] = [];
   for (const topic of topics) {
-    const ends = await admin.fetchTopicOffsets(topic);
+    const ends = await topicOffsets(admin, topic);
     const mine = committed.find((c) => c.topic === topic)?.partitions ?? [];
     for (const end of ends) {
       const highWatermark = Number(end.high);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kafka, KafkaMessage } from "kafkajs";
-import { kafkaErrorType } from "../../stack/kafkaErrorType";
+import { topicOffsets } from "../topicOffsets";
 
 export interface TopicRecord {
   readonly topic: string;
@@ -93,12 +93,6 @@ function toRecord(topic: string, partition: number, message: KafkaMessage): Topi
   };
 }
 
-/**
- * ListOffsets answers while a partition's leadership moves (an election, a broker restarting): kafkajs's
- * admin passes them on rather than asking the new leader.
- */
-const LEADERSHIP_MOVING = new Set(["LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION"]);
-
 export interface EndOffsetsOptions {
   /** How long to keep asking while leadership moves. @default 15_000 */
   readonly electionTimeoutMs?: number;
@@ -110,19 +104,11 @@ export async function endOffsets(
   topic: string,
   options: EndOffsetsOptions = {},
 ): Promise<Map<number, number>> {
-  const deadline = Date.now() + (options.electionTimeoutMs ?? 15_000);
   const admin = kafka.admin();
   await admin.connect();
   try {
-    for (;;) {
-      try {
-        const offsets = await admin.fetchTopicOffsets(topic);
-        return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
-      } catch (error) {
-        if (!LEADERSHIP_MOVING.has(kafkaErrorType(error) ?? "") || Date.now() >= deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
+    const offsets = await topicOffsets(admin, topic, options.electionTimeoutMs);
+    return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
   } finally {
     await admin.disconnect();
   }

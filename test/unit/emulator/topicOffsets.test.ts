@@ -1,13 +1,14 @@
 /**
- * `endOffsets` right after a leadership moved: ListOffsets may answer LEADER_NOT_AVAILABLE ("in the
+ * `endOffsets` and `consumerLag` right after a leadership moved: ListOffsets may answer LEADER_NOT_AVAILABLE ("in the
  * middle of a leadership election") or NOT_LEADER_FOR_PARTITION, and kafkajs's admin does not retry
  * those itself. Seen in CI after `healCluster()` in sinkAcrossBrokers.test.ts, where it failed a test
  * whose sends had all been checked.
  */
-import type { Kafka } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
 import { describe, expect, it } from "vitest";
-import { endOffsets } from "../../../../emulator/reconcile/readTopic";
-import { brokerError } from "../../../support/laggingCluster";
+import { consumerLag } from "../../../emulator/consumerLag";
+import { endOffsets } from "../../../emulator/reconcile/readTopic";
+import { brokerError } from "../../support/laggingCluster";
 
 function kafkaAnswering(answers: (Error | undefined)[]): { kafka: Kafka; calls: () => number } {
   let calls = 0;
@@ -53,5 +54,24 @@ describe("endOffsets", () => {
     await expect(endOffsets(kafka, "orders", { electionTimeoutMs: 300 })).rejects.toThrow(
       /LEADER_NOT_AVAILABLE/,
     );
+  });
+});
+
+describe("consumerLag", () => {
+  it("asks for the end offsets again while a leadership election is under way", async () => {
+    let calls = 0;
+    const admin = {
+      fetchOffsets: async () => [{ topic: "orders", partitions: [{ partition: 0, offset: "3" }] }],
+      fetchTopicOffsets: async () => {
+        calls += 1;
+        if (calls === 1) throw brokerError("LEADER_NOT_AVAILABLE");
+        return [{ partition: 0, offset: "5", high: "5", low: "0" }];
+      },
+    } as unknown as Admin;
+
+    expect(await consumerLag(admin, "group", ["orders"])).toEqual([
+      { topic: "orders", partition: 0, committed: 3, highWatermark: 5, lag: 2 },
+    ]);
+    expect(calls).toBe(2);
   });
 });
