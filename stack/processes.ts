@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
-import { type FileHandle, mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -18,10 +18,15 @@ export interface LaunchSpec {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** Starts a detached process with stdout and stderr in its log file (truncated), records its pid. */
+/**
+ * Starts a detached process with stdout and stderr in its log file, records its pid. The previous
+ * run's log is kept as `<log>.previous`: how a broker stopped (a shutdown that hung until SIGKILL,
+ * say) is in the log its restart would otherwise overwrite.
+ */
 export async function launchDetached(spec: LaunchSpec): Promise<number> {
   await mkdir(dirname(spec.logFile), { recursive: true });
   await mkdir(dirname(spec.pidFile), { recursive: true });
+  await rename(spec.logFile, `${spec.logFile}.previous`).catch(() => undefined);
   const log = openSync(spec.logFile, "w");
   try {
     const child = spawn(spec.command, [...spec.args], {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,6 +85,18 @@ describe("launchDetached / readLivePid / stopProcessGroup", () => {
     expect(result).toBe("killed");
     expect(Date.now() - began).toBeGreaterThanOrEqual(300);
     expect(isProcessAlive(pid)).toBe(false);
+  });
+
+  it("keeps the previous run's log beside the new one, so a restart does not wipe how the last run ended", async () => {
+    const marker = `-Dstack-test=${process.pid}-c`;
+    const first = await launchNode("console.log('first run'); process.exit(0)", marker);
+    while (isProcessAlive(first.pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+    await launchNode("console.log('second run'); setInterval(() => {}, 1000)", marker);
+    await waitForLog("second run");
+
+    const logFile = join(dir as string, "service.log");
+    expect(await readFile(`${logFile}.previous`, "utf8")).toContain("first run");
+    expect(await readFile(logFile, "utf8")).not.toContain("first run");
   });
 
   it("ignores a pid file whose process is gone", async () => {
