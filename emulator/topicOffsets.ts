@@ -5,12 +5,10 @@
  * right after `healCluster()`.
  */
 import type { Admin } from "kafkajs";
-import { kafkaErrorType } from "../stack/kafkaErrorType";
-
-const LEADERSHIP_MOVING = new Set(["LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION"]);
+import { isLeadershipMoving } from "../stack/kafkaErrorType";
 
 /** How long to keep asking while leadership moves, unless told otherwise. */
-export const ELECTION_TIMEOUT_MS = 15_000;
+const ELECTION_TIMEOUT_MS = 15_000;
 
 export async function topicOffsets(
   admin: Pick<Admin, "fetchTopicOffsets">,
@@ -22,7 +20,7 @@ export async function topicOffsets(
     try {
       return await admin.fetchTopicOffsets(topic);
     } catch (error) {
-      if (!LEADERSHIP_MOVING.has(kafkaErrorType(error) ?? "") || Date.now() >= deadline) throw error;
+      if (!isLeadershipMoving(error) || Date.now() >= deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }

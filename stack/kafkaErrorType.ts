@@ -11,3 +11,14 @@ export function kafkaErrorType(error: unknown): string | undefined {
   };
   return type ?? cause?.type ?? originalError?.type;
 }
+
+/**
+ * The broker's answers while a partition's leadership moves (an election, a broker restarting or
+ * healing) or a new leader has not created the partition's log yet: worth asking again shortly.
+ * kafkajs calls NOT_LEADER_OR_FOLLOWER by its old name, NOT_LEADER_FOR_PARTITION.
+ */
+export const LEADERSHIP_MOVING = ["LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION"] as const;
+
+export function isLeadershipMoving(error: unknown): boolean {
+  return (LEADERSHIP_MOVING as readonly string[]).includes(kafkaErrorType(error) ?? "");
+}

@@ -18,7 +18,7 @@ import { type Admin, Kafka } from "kafkajs";
 import { type Config, loadConfig } from "../functions/lib/config";
 import { localDynamoDbClientConfig, localKafkaConfig, localS3ClientConfig } from "./clients";
 import { replicationDefaults } from "./kafkaCluster";
-import { kafkaErrorType } from "./kafkaErrorType";
+import { kafkaErrorType, LEADERSHIP_MOVING } from "./kafkaErrorType";
 import type { StackTopology, TableSpec, TopicSpec } from "./topology";
 
 const REPLICATION_FACTOR = "default.replication.factor";
@@ -155,11 +155,7 @@ export async function provisionStack(
  * is named leader but has not created the partition's log (NOT_LEADER_OR_FOLLOWER, kafkajs calls it
  * NOT_LEADER_FOR_PARTITION).
  */
-const METADATA_LAG = new Set([
-  "UNKNOWN_TOPIC_OR_PARTITION",
-  "LEADER_NOT_AVAILABLE",
-  "NOT_LEADER_FOR_PARTITION",
-]);
+const METADATA_LAG = new Set<string>(["UNKNOWN_TOPIC_OR_PARTITION", ...LEADERSHIP_MOVING]);
 const LEADERS_TIMEOUT_MS = 30_000;
 
 /**
