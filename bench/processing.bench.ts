@@ -5,8 +5,12 @@
  * base64 decode + JSON.parse + the same schema check + the same transform + JSON.stringify of the
  * output.
  *
- * Both variants run from one minified esbuild bundle, each in its own child process (see
- * `bundled.ts`); the pair is run three times, alternating, and the best of each kept, because the
+ * A third variant, the copy floor (`copyFloor.ts`), is the bare loop plus the key and headers every
+ * copied record must carry: `floor / bare loop` is the best `processing` could be by construction,
+ * and `pipeline / floor` is what our own machinery costs on top of it.
+ *
+ * The variants run from one minified esbuild bundle, each in its own child process (see
+ * `bundled.ts`); the set is run three times, alternating, and the best of each kept, because the
  * machines are shared and a neighbour's burst should not decide the ratio.
  * Run alone: `npx tsx bench/processing.bench.ts`.
  */
@@ -17,6 +21,8 @@ import { employeeRecords } from "../functions/processor/pipelines";
 import { MemoryArchive, MemoryMessageSink } from "../test/doubles/memorySinks";
 import type { Benchmark } from "./benchmark";
 import { bundleBenchmark, flagValue, runBundled } from "./bundled";
+import { median } from "./bundleRuns";
+import { copyFloor } from "./copyFloor";
 import { formatRate, measureCpu, peakRssMiB, perSecond } from "./measure";
 import { buildWorkload, SOURCE_TOPIC } from "./workload";
 
@@ -41,7 +47,10 @@ export const benchContext = {
   getRemainingTimeInMillis: () => 60_000,
 };
 
-async function runVariant(variant: "pipeline" | "baseline"): Promise<VariantResult> {
+const VARIANTS = ["baseline", "floor", "pipeline"] as const;
+type Variant = (typeof VARIANTS)[number];
+
+async function runVariant(variant: Variant): Promise<VariantResult> {
   const workload = buildWorkload();
   const { schema, transform } = employeeRecords;
   let check = 0;
@@ -74,11 +83,12 @@ async function runVariant(variant: "pipeline" | "baseline"): Promise<VariantResu
     check = produced;
   };
 
-  const { medianMs } = await measureCpu(
-    ITERATIONS,
-    WARMUPS,
-    variant === "pipeline" ? pipelineOnce : baselineOnce,
-  );
+  const floorOnce = () => {
+    check = copyFloor(workload.event, schema, transform).length;
+  };
+
+  const once = { baseline: baselineOnce, floor: floorOnce, pipeline: pipelineOnce }[variant];
+  const { medianMs } = await measureCpu(ITERATIONS, WARMUPS, once);
   return {
     variant,
     records: workload.recordCount,
@@ -89,38 +99,48 @@ async function runVariant(variant: "pipeline" | "baseline"): Promise<VariantResu
   };
 }
 
-/** Runs both variants in child processes and reports records/s, the ratio and peak RSS. */
+/** Runs the variants in child processes and reports records/s, the ratios and peak RSS. */
 export const benchmark: Benchmark = async (context) => {
   const workload = buildWorkload();
   const bundle = await bundleBenchmark(import.meta.url, "processing");
-  const run = (variant: string) => runBundled<VariantResult>(bundle, ["--variant", variant]);
-  const best = (results: VariantResult[]) =>
-    results.reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
-  const baselines: VariantResult[] = [];
-  const pipelines: VariantResult[] = [];
+  const runs: Record<Variant, VariantResult[]> = { baseline: [], floor: [], pipeline: [] };
   for (let round = 0; round < ROUNDS; round += 1) {
-    baselines.push(run("baseline"));
-    pipelines.push(run("pipeline"));
+    for (const variant of VARIANTS) {
+      runs[variant].push(runBundled<VariantResult>(bundle, ["--variant", variant]));
+    }
     context.log(
-      `round ${round + 1} of ${ROUNDS}: baseline ${baselines[round]?.recordsPerSecond}, pipeline ${pipelines[round]?.recordsPerSecond} records/s`,
+      `round ${round + 1} of ${ROUNDS}: ` +
+        VARIANTS.map((v) => `${v} ${runs[v][round]?.recordsPerSecond}`).join(", ") +
+        " records/s",
     );
   }
-  const baseline = best(baselines);
-  const pipeline = best(pipelines);
-  if (baseline.check !== pipeline.check) {
-    throw new Error(`variants disagree: baseline produced ${baseline.check}, pipeline ${pipeline.check}`);
+  const best = (variant: Variant) =>
+    runs[variant].reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
+  const baseline = best("baseline");
+  const floor = best("floor");
+  const pipeline = best("pipeline");
+  if (new Set([baseline.check, floor.check, pipeline.check]).size !== 1) {
+    throw new Error(
+      `variants disagree: baseline produced ${baseline.check}, floor ${floor.check}, pipeline ${pipeline.check}`,
+    );
   }
-  // A round runs both sides back to back: the median of the rounds' ratios, a paired comparison.
-  const roundRatios = pipelines.map(
-    (p, i) => p.recordsPerSecond / (baselines[i] as VariantResult).recordsPerSecond,
-  );
-  const ratio = [...roundRatios].sort((a, b) => a - b)[Math.floor(roundRatios.length / 2)] ?? Number.NaN;
+  // A round runs the variants back to back: medians of the rounds' ratios, paired comparisons.
+  const roundRatios = (of: Variant, to: Variant) =>
+    runs[of].map((r, i) => r.recordsPerSecond / (runs[to][i] as VariantResult).recordsPerSecond);
+  const list = (values: number[]) => values.map((r) => r.toFixed(2)).join(", ");
+  const vsBaseline = roundRatios("pipeline", "baseline");
+  const floorVsBaseline = roundRatios("floor", "baseline");
+  const vsFloor = roundRatios("pipeline", "floor");
+  const ratio = median(vsBaseline);
   return {
     lines: [
       `${workload.recordCount} records, ${(workload.payloadBytes / 1024 / 1024).toFixed(2)} MB payload, ${workload.invalidCount} invalid; best of ${ROUNDS} processes, each the median of ${ITERATIONS} runs`,
       `baseline (base64 + JSON.parse + schema + transform + JSON.stringify): ${formatRate(baseline.recordsPerSecond)}, peak RSS ${baseline.peakRssMiB} MiB`,
-      `pipeline (KafkaBatchProcessor, in-memory sinks):     ${formatRate(pipeline.recordsPerSecond)}, peak RSS ${pipeline.peakRssMiB} MiB`,
-      `ratio pipeline/baseline: ${ratio.toFixed(2)} (median of the rounds' ${roundRatios.map((r) => r.toFixed(2)).join(", ")})`,
+      `floor (the baseline + each record's key and headers as bytes):      ${formatRate(floor.recordsPerSecond)}, peak RSS ${floor.peakRssMiB} MiB`,
+      `pipeline (KafkaBatchProcessor, in-memory sinks):                     ${formatRate(pipeline.recordsPerSecond)}, peak RSS ${pipeline.peakRssMiB} MiB`,
+      `ratio pipeline/baseline: ${ratio.toFixed(2)} (median of the rounds' ${list(vsBaseline)})`,
+      `ratio floor/baseline, the best any copying processor can reach: ${median(floorVsBaseline).toFixed(2)} (${list(floorVsBaseline)})`,
+      `ratio pipeline/floor, our own machinery: ${median(vsFloor).toFixed(2)} (${list(vsFloor)})`,
     ],
     ratios: [
       {
@@ -128,8 +148,9 @@ export const benchmark: Benchmark = async (context) => {
         ratio,
         goal: { atLeast: GOAL },
         detail:
-          `median of ${ROUNDS} rounds' ratios (${roundRatios.map((r) => r.toFixed(2)).join(", ")}); best of each ` +
+          `median of ${ROUNDS} rounds' ratios (${list(vsBaseline)}); best of each ` +
           `${formatRate(pipeline.recordsPerSecond)} vs ${formatRate(baseline.recordsPerSecond)}; ` +
+          `copy floor vs bare loop ${median(floorVsBaseline).toFixed(2)}, pipeline vs floor ${median(vsFloor).toFixed(2)}; ` +
           `${workload.recordCount} records, CPU time, medians of ${ITERATIONS} per process; ` +
           `peak RSS ${pipeline.peakRssMiB} vs ${baseline.peakRssMiB} MiB`,
       },
@@ -139,7 +160,9 @@ export const benchmark: Benchmark = async (context) => {
 
 const variant = flagValue("variant");
 if (variant !== undefined) {
-  console.log(JSON.stringify(await runVariant(variant === "pipeline" ? "pipeline" : "baseline")));
+  const known = VARIANTS.find((v) => v === variant);
+  if (known === undefined) throw new Error(`unknown variant ${variant}; one of ${VARIANTS.join(", ")}`);
+  console.log(JSON.stringify(await runVariant(known)));
 } else if (process.env.BENCH_BUNDLED !== "1" && process.argv[1] === fileURLToPath(import.meta.url)) {
   const report = await benchmark({ log: (line) => console.log(line), scale: 1 });
   for (const line of report.lines) console.log(line);
