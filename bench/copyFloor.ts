@@ -7,8 +7,8 @@
  * It does nothing else: no strict decoding, no checks of the event, no outcomes, no partial batch
  * response, no dead letters (an invalid record is skipped), no size limits, no lineage headers. The
  * output value stays the JSON string (a producer can encode a string straight into its request).
- * So no processor that keeps keys and headers can be faster, and `floor / bare loop` bounds what
- * `processing` can reach: the goal 0.9 is only reachable if that bound is above it.
+ * It is the least a copy needs, so `floor / bare loop` is about the most `processing` can reach:
+ * its goal (0.9) is only reachable if that ratio is above it.
  */
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { KafkaEvent } from "../functions/lib/core/types";

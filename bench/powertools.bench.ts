@@ -13,8 +13,8 @@
  * deserializes and parses on each read, and throws when the schema refuses the value).
  *
  * The copy floor (`copyFloor.ts`: the bare loop plus each record's key and headers) runs in the same
- * alternation, so `peer / floor` says how much faster than the peer any processor that carries keys
- * and headers could be at best.
+ * alternation, so `peer / floor` says about how much faster than the peer a processor that carries
+ * keys and headers can be.
  *
  * All run from one minified esbuild bundle in a child process (see `bundled.ts`), three processes,
  * best of each; time is the process's CPU time. Run alone: `npx tsx bench/powertools.bench.ts`.
@@ -170,7 +170,7 @@ export const benchmark: Benchmark = async (context) => {
       `Powertools kafkaConsumer (same zod schema, transform, serialization): ${formatRate(perSecond(records, best.peerMs))}`,
       `KafkaBatchProcessor (in-memory sinks):                                ${formatRate(perSecond(records, best.oursMs))}`,
       `ours faster by ${speedups.map((s) => `${s.toFixed(2)}×`).join(", ")} (per process); median ${speedup.toFixed(2)}×`,
-      `the copy floor (bare loop + keys and headers) faster than the peer by ${floorSpeedups.map((s) => `${s.toFixed(2)}×`).join(", ")}; median ${floorSpeedup.toFixed(2)}×, the most any processor that carries them could be`,
+      `the copy floor (bare loop + keys and headers) faster than the peer by ${floorSpeedups.map((s) => `${s.toFixed(2)}×`).join(", ")}; median ${floorSpeedup.toFixed(2)}×, about the most a processor that carries them can be`,
     ],
     ratios: [
       {
