@@ -1,6 +1,6 @@
 import type { FailureKeyName, TopicOverride } from "../config";
 import { buildBatchResponse } from "./batchResponse";
-import { decodeKafkaEvent } from "./decodeEvent";
+import { groupKafkaEvent } from "./decodeEvent";
 import { BatchRetryError, type FailureStage, PipelineError } from "./errors";
 import { defaultDlqTopic, type Pipeline } from "./pipeline";
 import {
@@ -185,7 +185,7 @@ export class KafkaBatchProcessor {
    */
   async process(event: unknown, context: InvocationContext): Promise<BatchResult> {
     const started = this.now();
-    const batch = decodeKafkaEvent(event);
+    const batch = groupKafkaEvent(event);
     const run: InvocationRun = {
       invocation: {
         functionName: context.functionName,

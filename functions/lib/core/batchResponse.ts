@@ -1,6 +1,6 @@
 import type { FailureKeyName } from "../config";
 import { blockedOutcome } from "./processing/outcomes";
-import { type KafkaBatchResponse, OUTCOMES, type PartitionBatch, type RecordOutcome } from "./types";
+import { type KafkaBatchResponse, OUTCOMES, type RecordOutcome } from "./types";
 
 /**
  * Builds the partial batch response: per topic-partition, the lowest offset that is not done.
@@ -14,7 +14,7 @@ import { type KafkaBatchResponse, OUTCOMES, type PartitionBatch, type RecordOutc
  * // { batchItemFailures: [{ itemIdentifier: { partition: "orders-0", offset: 42 } }] }
  */
 export function buildBatchResponse(
-  partitions: readonly PartitionBatch[],
+  partitions: readonly { readonly id: string; readonly records: readonly { readonly offset: number }[] }[],
   outcomes: readonly RecordOutcome[],
   keyName: FailureKeyName,
 ): KafkaBatchResponse {

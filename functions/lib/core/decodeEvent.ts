@@ -25,6 +25,26 @@ export interface DecodedKafkaBatch extends DecodedBatch {
   readonly partitions: readonly DecodedPartition[];
 }
 
+/** A record of the event whose coordinates are checked; its bytes are decoded by {@link decodeRecord}. */
+export interface EventRecord extends KafkaEventRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/** A topic-partition's records as the event holds them, in offset order. */
+export interface EventPartition {
+  readonly id: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly EventRecord[];
+}
+
+/** The event checked and grouped by partition, its records not decoded yet. */
+export interface GroupedKafkaBatch extends Omit<DecodedBatch, "partitions"> {
+  readonly partitions: readonly EventPartition[];
+}
+
 const KNOWN_SOURCES: readonly string[] = Object.values(EVENT_SOURCES);
 
 /**
@@ -40,6 +60,19 @@ const KNOWN_SOURCES: readonly string[] = Object.values(EVENT_SOURCES);
  * for (const partition of batch.partitions) console.log(partition.id, partition.records.length);
  */
 export function decodeKafkaEvent(event: unknown): DecodedKafkaBatch {
+  const batch = groupKafkaEvent(event);
+  return {
+    ...batch,
+    partitions: batch.partitions.map((p) => ({ ...p, records: p.records.map(decodeRecord) })),
+  };
+}
+
+/**
+ * The checks and the grouping of {@link decodeKafkaEvent}, without decoding any record's bytes:
+ * the processor decodes each record in the loop that plans it, while its bytes are still in the
+ * cache, rather than the whole batch in a pass of its own first.
+ */
+export function groupKafkaEvent(event: unknown): GroupedKafkaBatch {
   if (typeof event !== "object" || event === null) {
     throw new MalformedEventError("the event is not an object");
   }
@@ -53,17 +86,17 @@ export function decodeKafkaEvent(event: unknown): DecodedKafkaBatch {
     throw new MalformedEventError("records must be an object keyed by topic-partition");
   }
 
-  const byPartition = new Map<string, DecodedRecord[]>();
+  const byPartition = new Map<string, EventRecord[]>();
   let recordCount = 0;
   for (const [groupKey, group] of Object.entries(records)) {
     if (!Array.isArray(group)) throw new MalformedEventError(`records["${groupKey}"] is not an array`);
     // A group normally holds one partition's records: look its list up again only when the
     // record's coordinates change, not once per record (an id string built and hashed each time).
-    let list: DecodedRecord[] | undefined;
+    let list: EventRecord[] | undefined;
     let listTopic = "";
     let listPartition = -1;
     for (const raw of group) {
-      const record = decodeRecord(raw, groupKey);
+      const record = checkedRecord(raw, groupKey);
       if (list === undefined || record.partition !== listPartition || record.topic !== listTopic) {
         const id = `${record.topic}-${record.partition}`;
         list = byPartition.get(id);
@@ -79,10 +112,10 @@ export function decodeKafkaEvent(event: unknown): DecodedKafkaBatch {
     }
   }
 
-  const partitions: DecodedPartition[] = [];
+  const partitions: EventPartition[] = [];
   for (const [id, list] of byPartition) {
     if (!inOffsetOrder(list)) list.sort((a, b) => a.offset - b.offset);
-    const first = list[0] as DecodedRecord;
+    const first = list[0] as EventRecord;
     partitions.push({ id, topic: first.topic, partition: first.partition, records: list });
   }
   return {
@@ -94,18 +127,24 @@ export function decodeKafkaEvent(event: unknown): DecodedKafkaBatch {
   };
 }
 
-function decodeRecord(input: unknown, groupKey: string): DecodedRecord {
+/** A record of the event with the coordinates it must have to be reported at all. */
+function checkedRecord(input: unknown, groupKey: string): EventRecord {
   if (typeof input !== "object" || input === null) {
     throw new MalformedEventError(`a record under "${groupKey}" is not an object`);
   }
-  const raw = input as KafkaEventRecord;
-  const { topic, partition, offset, timestamp, timestampType } = raw;
+  const { topic, partition, offset } = input as KafkaEventRecord;
   if (typeof topic !== "string" || topic === "") {
     throw new MalformedEventError(`a record under "${groupKey}" has no topic`);
   }
   if (!isNonNegativeInteger(partition) || !isNonNegativeInteger(offset)) {
     throw new MalformedEventError(`a record under "${groupKey}" has no valid partition and offset`);
   }
+  return input as EventRecord;
+}
+
+/** Decodes a checked record's key, value and headers; what cannot be decoded is its `decodeError`. */
+export function decodeRecord(raw: EventRecord): DecodedRecord {
+  const { topic, partition, offset, timestamp, timestampType } = raw;
 
   const problems: Problems = { first: undefined };
   const key = decodeBase64(raw.key, "key", problems);
@@ -178,9 +217,9 @@ function fail(problems: Problems, message: string): null {
 }
 
 /** Lambda delivers a partition's records in offset order: check before paying for a sort. */
-function inOffsetOrder(list: readonly DecodedRecord[]): boolean {
+function inOffsetOrder(list: readonly EventRecord[]): boolean {
   for (let i = 1; i < list.length; i += 1) {
-    if ((list[i - 1] as DecodedRecord).offset > (list[i] as DecodedRecord).offset) return false;
+    if ((list[i - 1] as EventRecord).offset > (list[i] as EventRecord).offset) return false;
   }
   return true;
 }

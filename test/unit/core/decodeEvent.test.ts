@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeKafkaEvent } from "../../../functions/lib/core/decodeEvent";
+import { decodeKafkaEvent, groupKafkaEvent } from "../../../functions/lib/core/decodeEvent";
+import { MalformedEventError } from "../../../functions/lib/core/errors";
 import { loadEvent } from "../../fixtures";
 
 describe("decodeKafkaEvent", () => {
@@ -56,5 +57,38 @@ describe("decodeKafkaEvent", () => {
 
     expect(batch.partitions[0]?.records[0]?.decodeError?.message).toBe(message);
     expect(batch.partitions[0]?.records[1]?.decodeError).toBeUndefined();
+  });
+});
+
+describe("groupKafkaEvent", () => {
+  it("groups and sorts the event's own record objects, leaving their bytes to decode later", () => {
+    const event = loadEvent("msk-event");
+    const group = event.records["employees-0"] ?? [];
+    const reversed = { ...event, records: { ...event.records, "employees-0": [...group].reverse() } };
+
+    const batch = groupKafkaEvent(reversed);
+
+    expect(batch.partitions.map((p) => [p.id, p.records.length])).toEqual([
+      ["employees-0", 4],
+      ["employees-1", 3],
+      ["user-events-2", 2],
+    ]);
+    expect(batch.partitions[0]?.records.map((r) => r.offset)).toEqual([100, 101, 102, 103]);
+    // No copy: the records are the event's, still base64.
+    expect(batch.partitions[0]?.records[0]).toBe(group[0]);
+    expect(typeof batch.partitions[0]?.records[0]?.value).toBe("string");
+  });
+
+  it("fails the whole event for a record without coordinates, but not for undecodable bytes", () => {
+    const event = loadEvent("self-managed-event");
+    const [first, second] = event.records["user-events-0"] ?? [];
+    const undecodable = {
+      ...event,
+      records: { "user-events-0": [{ ...first, value: "not base64!" }, second] },
+    };
+    const noOffset = { ...event, records: { "user-events-0": [{ ...first, offset: -1 }, second] } };
+
+    expect(groupKafkaEvent(undecodable).recordCount).toBe(2);
+    expect(() => groupKafkaEvent(noOffset)).toThrow(MalformedEventError);
   });
 });

@@ -1,5 +1,5 @@
 import { enforcePartitionOrder } from "../batchResponse";
-import type { DecodedPartition, DecodedRecord } from "../decodeEvent";
+import type { DecodedRecord, EventPartition } from "../decodeEvent";
 import { describeCause, FAILURE_STAGES, RetriesExhaustedError } from "../errors";
 import type { AttemptLedger, ProcessorLogger, ProducedRecordStore } from "../ports";
 import { recordId } from "../recordIdentity";
@@ -45,7 +45,7 @@ export class PartitionProcessor {
   constructor(private readonly options: PartitionProcessorOptions) {}
 
   async process(
-    partition: DecodedPartition,
+    partition: EventPartition,
     route: PartitionRoute,
     plan: readonly PlannedRecord[],
     run: InvocationRun,
@@ -362,7 +362,7 @@ export class PartitionProcessor {
     return `${recordId(run.cluster, record)}>${route.targetTopic}`;
   }
 
-  private logRetries(partition: DecodedPartition, outcomes: readonly RecordOutcome[]): void {
+  private logRetries(partition: EventPartition, outcomes: readonly RecordOutcome[]): void {
     const retries = outcomes.filter((o): o is RetryOutcome => o.kind === OUTCOMES.retry);
     const first = retries[0];
     if (first === undefined) return;
