@@ -4,13 +4,13 @@
  * (`lambdaRunner.ts`) with the V8 heap flags Lambda's Node runtime sets for the memory size, against
  * the local stack. Each run reports INIT and, per event, time, CPU time and peak memory.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { lambdaHeapFlags } from "../emulator/sandbox/sandboxLaunch";
 import type { KafkaEvent, KafkaEventRecord } from "../functions/lib/core/types";
 import { buildLambdaBundle } from "../infra/bundling/lambdaBundle";
+import { runChild, succeeded } from "./childRun";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const RUNNER = join(REPO, "bench/lambdaRunner.ts");
@@ -82,41 +82,27 @@ export async function runBundle(
     TZ: ":UTC",
     ...options.environment,
   };
-  const child = spawn(
+  let init: InitReport | undefined;
+  const invocations: InvokeReport[] = [];
+  const run = await runChild(
     process.execPath,
     [...lambdaHeapFlags(options.memorySizeMb, undefined), RUNNER, bundle, eventsFile],
     {
+      label: `lambdaRunner ${bundle}`,
       env,
-      stdio: ["ignore", "pipe", "pipe"],
+      // The handler's own log lines (JSON too) share stdout; only the runner's lines have a phase.
+      onLine: (line) => {
+        if (!line.startsWith('{"phase"')) return;
+        const parsed = JSON.parse(line) as { phase: string } & InitReport & InvokeReport;
+        if (parsed.phase === "init") init = parsed;
+        else invocations.push(parsed);
+      },
+      complete: () => init !== undefined && invocations.length === events.length,
     },
   );
-  let init: InitReport | undefined;
-  const invocations: InvokeReport[] = [];
-  let pending = "";
-  let errors = "";
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk: string) => {
-    pending += chunk;
-    let newline = pending.indexOf("\n");
-    while (newline >= 0) {
-      const line = pending.slice(0, newline);
-      pending = pending.slice(newline + 1);
-      newline = pending.indexOf("\n");
-      // The handler's own log lines (JSON too) share stdout; only the runner's lines have a phase.
-      if (!line.startsWith('{"phase"')) continue;
-      const parsed = JSON.parse(line) as { phase: string } & InitReport & InvokeReport;
-      if (parsed.phase === "init") init = parsed;
-      else invocations.push(parsed);
-    }
-  });
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
-    errors = `${errors}${chunk}`.slice(-4_000);
-  });
-  const code = await new Promise<number | null>((done) => child.once("close", done));
-  if (code !== 0 || init === undefined || invocations.length !== events.length) {
+  if (!succeeded(run) || init === undefined) {
     throw new Error(
-      `bundle run of ${bundle} failed (exit ${code}): ${errors.trim().split("\n").slice(-5).join(" | ")}`,
+      `bundle run of ${bundle} failed (exit ${run.code}): ${run.stderrTail.trim().split("\n").slice(-5).join(" | ")}`,
     );
   }
   return { init, invocations };

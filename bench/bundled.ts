@@ -3,11 +3,11 @@
  * (tsx would add a name-keeping wrapper to every closure and measure an artifact), in a child
  * process per sample so that each reports its own peak RSS and JIT state.
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 import { lambdaHeapFlags } from "../emulator/sandbox/sandboxLaunch";
+import { runChild, succeeded } from "./childRun";
 import { CONSTRUCT_MEMORY_MB } from "./lambdaCost";
 
 const OUT_DIR = new URL("../.stack/bench/", import.meta.url);
@@ -57,18 +57,39 @@ function absentPackages(names: readonly string[]): Plugin {
   };
 }
 
+/** Starts the line a bundled child writes its result on, so other output cannot be mistaken for it. */
+const RESULT_PREFIX = "bench-result ";
+
+/** Writes a bundled child's result, its last line, for {@link runBundled} to read. */
+export function printResult(result: unknown): void {
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+}
+
 /**
- * Runs the bundle with `args` in a fresh Node process; its last stdout line is JSON. The process
- * gets the V8 heap flags Lambda's Node runtime sets for the construct's default memory size, so the
- * garbage collector works in the young and old spaces a deployed function has.
+ * Runs the bundle with `args` in a fresh Node process and returns what it gave {@link printResult}.
+ * The process gets the V8 heap flags Lambda's Node runtime sets for the construct's default memory
+ * size, so the garbage collector works in the young and old spaces a deployed function has. Once
+ * the result is written the process has a few seconds to exit (see `childRun.ts`).
  */
-export function runBundled<T>(bundle: string, args: readonly string[]): T {
+export async function runBundled<T>(bundle: string, args: readonly string[]): Promise<T> {
   const flags = lambdaHeapFlags(CONSTRUCT_MEMORY_MB, undefined);
-  const out = execFileSync(process.execPath, [...flags, bundle, ...args], {
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
+  let result: T | undefined;
+  let written = false;
+  const run = await runChild(process.execPath, [...flags, bundle, ...args], {
+    label: `${bundle} ${args.join(" ")}`,
+    onLine: (line) => {
+      if (!line.startsWith(RESULT_PREFIX)) return;
+      result = JSON.parse(line.slice(RESULT_PREFIX.length)) as T;
+      written = true;
+    },
+    complete: () => written,
   });
-  return JSON.parse(out.trim().split("\n").pop() ?? "{}") as T;
+  if (!succeeded(run)) {
+    throw new Error(
+      `${bundle} ${args.join(" ")} failed (exit ${run.code}): ${run.stderrTail.trim().split("\n").slice(-5).join(" | ")}`,
+    );
+  }
+  return result as T;
 }
 
 /** The flag's value when the bundle was started with `--<flag> <value>`. */

@@ -36,7 +36,7 @@ import { topicSpec } from "../stack/topology";
 import { silenceKafkajsTimeoutWarning } from "../stack/warnings";
 import { MemoryArchive, MemoryMessageSink } from "../test/doubles/memorySinks";
 import type { Benchmark } from "./benchmark";
-import { flagValue, runBundled } from "./bundled";
+import { flagValue, printResult, runBundled } from "./bundled";
 import { buildBundle } from "./bundleRuns";
 import { formatRate, peakRssMiB, perSecond } from "./measure";
 import { countProduceRequests, type ProduceRequest } from "./produceRequests";
@@ -296,7 +296,7 @@ export const benchmark: Benchmark = async (context) => {
   const children: ChildResult[] = [];
   for (let i = 0; i < PROCESSES; i += 1) {
     context.log(`child process ${i + 1} of ${PROCESSES}: both sides, ${ITERATIONS} alternating runs each`);
-    const child = runBundled<ChildResult>(bundle, ["--sides", "1"]);
+    const child = await runBundled<ChildResult>(bundle, ["--sides", "1"]);
     if (child.failures > 0)
       throw new Error(`the handler reported ${child.failures} records for retry; the run is not comparable`);
     children.push(child);
@@ -366,7 +366,7 @@ export const benchmark: Benchmark = async (context) => {
 };
 
 if (flagValue("sides") !== undefined) {
-  console.log(JSON.stringify(await runSides()));
+  printResult(await runSides());
   // The handlers keep their clients open, as in a Lambda container.
   process.exit(0);
 } else if (process.env.BENCH_BUNDLED !== "1" && process.argv[1] === fileURLToPath(import.meta.url)) {

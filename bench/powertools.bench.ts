@@ -28,7 +28,7 @@ import { definePipeline } from "../functions/lib/core/pipeline";
 import { employeeRecords, employeeSchema } from "../functions/processor/pipelines";
 import { MemoryArchive, MemoryMessageSink } from "../test/doubles/memorySinks";
 import type { Benchmark } from "./benchmark";
-import { bundleBenchmark, flagValue, runBundled } from "./bundled";
+import { bundleBenchmark, flagValue, printResult, runBundled } from "./bundled";
 import { copyFloor } from "./copyFloor";
 import { formatRate, perSecond } from "./measure";
 import { buildWorkload, SOURCE_TOPIC } from "./workload";
@@ -146,7 +146,7 @@ export const benchmark: Benchmark = async (context) => {
   const bundle = await bundleBenchmark(import.meta.url, "powertools", ["avro-js", "protobufjs"]);
   const results: PairResult[] = [];
   for (let i = 0; i < PROCESSES; i += 1) {
-    const result = runBundled<PairResult>(bundle, ["--pair", "1"]);
+    const result = await runBundled<PairResult>(bundle, ["--pair", "1"]);
     if (result.oursProduced !== result.peerProduced) {
       throw new Error(
         `the two disagree: ours produced ${result.oursProduced}, the peer ${result.peerProduced}`,
@@ -187,7 +187,7 @@ export const benchmark: Benchmark = async (context) => {
 };
 
 if (flagValue("pair") !== undefined) {
-  console.log(JSON.stringify(await runPair()));
+  printResult(await runPair());
 } else if (process.env.BENCH_BUNDLED !== "1" && process.argv[1] === fileURLToPath(import.meta.url)) {
   const report = await benchmark({ log: (line) => console.log(line), scale: 1 });
   for (const line of report.lines) console.log(line);

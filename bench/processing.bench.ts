@@ -20,7 +20,7 @@ import { definePipeline } from "../functions/lib/core/pipeline";
 import { employeeRecords } from "../functions/processor/pipelines";
 import { MemoryArchive, MemoryMessageSink } from "../test/doubles/memorySinks";
 import type { Benchmark } from "./benchmark";
-import { bundleBenchmark, flagValue, runBundled } from "./bundled";
+import { bundleBenchmark, flagValue, printResult, runBundled } from "./bundled";
 import { median } from "./bundleRuns";
 import { copyFloor } from "./copyFloor";
 import { formatRate, measureCpu, peakRssMiB, perSecond } from "./measure";
@@ -106,7 +106,7 @@ export const benchmark: Benchmark = async (context) => {
   const runs: Record<Variant, VariantResult[]> = { baseline: [], floor: [], pipeline: [] };
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const variant of VARIANTS) {
-      runs[variant].push(runBundled<VariantResult>(bundle, ["--variant", variant]));
+      runs[variant].push(await runBundled<VariantResult>(bundle, ["--variant", variant]));
     }
     context.log(
       `round ${round + 1} of ${ROUNDS}: ` +
@@ -162,7 +162,7 @@ const variant = flagValue("variant");
 if (variant !== undefined) {
   const known = VARIANTS.find((v) => v === variant);
   if (known === undefined) throw new Error(`unknown variant ${variant}; one of ${VARIANTS.join(", ")}`);
-  console.log(JSON.stringify(await runVariant(known)));
+  printResult(await runVariant(known));
 } else if (process.env.BENCH_BUNDLED !== "1" && process.argv[1] === fileURLToPath(import.meta.url)) {
   const report = await benchmark({ log: (line) => console.log(line), scale: 1 });
   for (const line of report.lines) console.log(line);
