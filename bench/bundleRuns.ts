@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { lambdaHeapFlags } from "../emulator/sandbox/sandboxLaunch";
 import type { KafkaEvent, KafkaEventRecord } from "../functions/lib/core/types";
 import { buildLambdaBundle } from "../infra/bundling/lambdaBundle";
-import { runChild, succeeded } from "./childRun";
+import { failureText, runChild, succeeded } from "./childRun";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const RUNNER = join(REPO, "bench/lambdaRunner.ts");
@@ -101,9 +101,7 @@ export async function runBundle(
     },
   );
   if (!succeeded(run) || init === undefined) {
-    throw new Error(
-      `bundle run of ${bundle} failed (exit ${run.code}): ${run.stderrTail.trim().split("\n").slice(-5).join(" | ")}`,
-    );
+    throw new Error(`bundle run of ${bundle} failed (${failureText(run)})`);
   }
   return { init, invocations };
 }

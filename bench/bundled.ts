@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 import { lambdaHeapFlags } from "../emulator/sandbox/sandboxLaunch";
-import { runChild, succeeded } from "./childRun";
+import { failureText, runChild, succeeded } from "./childRun";
 import { CONSTRUCT_MEMORY_MB } from "./lambdaCost";
 
 const OUT_DIR = new URL("../.stack/bench/", import.meta.url);
@@ -85,9 +85,7 @@ export async function runBundled<T>(bundle: string, args: readonly string[]): Pr
     complete: () => written,
   });
   if (!succeeded(run)) {
-    throw new Error(
-      `${bundle} ${args.join(" ")} failed (exit ${run.code}): ${run.stderrTail.trim().split("\n").slice(-5).join(" | ")}`,
-    );
+    throw new Error(`${bundle} ${args.join(" ")} failed (${failureText(run)})`);
   }
   return result as T;
 }

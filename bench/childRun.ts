@@ -91,3 +91,8 @@ export async function runChild(
 export function succeeded(run: ChildRunResult): boolean {
   return run.complete && (run.code === 0 || run.killedAfterOutput);
 }
+
+/** Why a run failed, for an error message: its exit code and the last lines of its stderr. */
+export function failureText(run: ChildRunResult): string {
+  return `exit ${run.code}: ${run.stderrTail.trim().split("\n").slice(-5).join(" | ")}`;
+}
