@@ -10,6 +10,7 @@
  * waiting on it. So a child whose output is complete counts as done, whether it exits or not.
  */
 import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 
 /** How long a child whose output is complete may take to exit before it is killed. */
 export const EXIT_GRACE_MS = 5_000;
@@ -42,7 +43,6 @@ export async function runChild(
   options: ChildRunOptions,
 ): Promise<ChildRunResult> {
   const child = spawn(command, [...args], { env: options.env, stdio: ["ignore", "pipe", "pipe"] });
-  let pending = "";
   let stderrTail = "";
   let killTimer: NodeJS.Timeout | undefined;
   let killedAfterOutput = false;
@@ -54,15 +54,8 @@ export async function runChild(
       child.kill("SIGKILL");
     }, graceMs);
   };
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk: string) => {
-    pending += chunk;
-    let newline = pending.indexOf("\n");
-    while (newline >= 0) {
-      options.onLine?.(pending.slice(0, newline));
-      pending = pending.slice(newline + 1);
-      newline = pending.indexOf("\n");
-    }
+  createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+    options.onLine?.(line);
     watchForCompletion();
   });
   child.stderr.setEncoding("utf8");
